@@ -1,0 +1,81 @@
+"""Command line: ``python -m service <command>``. Run with ``--help`` for the list."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .config import ConfigError, Settings
+
+
+def cmd_check_content(args: argparse.Namespace, settings: Settings) -> int:
+    from .contentcheck import run
+
+    problems = run(settings.content_dir)
+    for line in problems:
+        print(line, file=sys.stderr)
+    if problems:
+        print(f"check-content: {len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    from .catalog import load_catalog
+
+    n = len(load_catalog(settings.content_dir).programs)
+    print(f"check-content: {n} guides OK")
+    return 0
+
+
+def cmd_build_pages(args: argparse.Namespace, settings: Settings) -> int:
+    from .catalog import CatalogError, load_catalog
+    from .pages import build_pages
+
+    try:
+        catalog = load_catalog(settings.content_dir)
+    except CatalogError as e:
+        for line in e.problems:
+            print(line, file=sys.stderr)
+        return 1
+    written = build_pages(catalog, settings.content_dir)
+    print(f"build-pages: wrote {len(written)} pages")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from .db import migrate
+
+    migrate(settings)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from .server import serve
+
+    return serve(settings, host=args.host, port=args.port, workers=args.workers)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m service", description="就业通 Jiuyetong")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="migrate the database, then serve the site and the API")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1)
+    p.set_defaults(func=cmd_serve)
+
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    sub.add_parser("check-content", help="check every guide").set_defaults(
+        func=cmd_check_content)
+    sub.add_parser("build-pages", help="write the pages derived from the catalog").set_defaults(
+        func=cmd_build_pages)
+
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env().validate()
+        return args.func(args, settings)
+    except ConfigError as e:
+        print(f"configuration error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

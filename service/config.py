@@ -1,0 +1,93 @@
+"""Settings, read from environment variables with safe defaults for local use.
+
+Every setting is documented in the README's configuration table.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET = "dev-only-insecure-secret-key-change-me"
+
+
+class ConfigError(Exception):
+    """The configuration is unsafe or invalid; the message says what to set."""
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"  # JY_ENV: development | production
+    secret_key: str = DEV_SECRET
+    database_url: str = f"sqlite://{ROOT / 'data' / 'jiuyetong.sqlite3'}"
+    public_base_url: str = "http://127.0.0.1:8000"
+    content_dir: Path = ROOT / "content"
+    site_dir: Path = ROOT / "build" / "site"
+    max_json_body: int = 8 * 1024
+    log_level: str = "info"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite:")
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
+        e = os.environ if environ is None else environ
+        base = cls()
+        s = replace(
+            base,
+            env=e.get("JY_ENV", base.env).strip().lower(),
+            secret_key=e.get("SECRET_KEY", base.secret_key),
+            database_url=e.get("DATABASE_URL", base.database_url),
+            public_base_url=e.get("PUBLIC_BASE_URL", base.public_base_url).rstrip("/"),
+            content_dir=Path(e.get("CONTENT_DIR", base.content_dir)),
+            site_dir=Path(e.get("SITE_DIR", base.site_dir)),
+            max_json_body=int(e.get("MAX_JSON_BODY", base.max_json_body)),
+            log_level=e.get("LOG_LEVEL", base.log_level).lower(),
+        )
+        return replace(s, **overrides)
+
+    def validate(self) -> "Settings":
+        if self.env not in ("development", "production"):
+            raise ConfigError(f"JY_ENV must be development or production, not {self.env!r}")
+        if self.production:
+            if self.secret_key == DEV_SECRET or len(self.secret_key) < 32:
+                raise ConfigError(
+                    "Refusing to start in production without a real SECRET_KEY "
+                    "(at least 32 random characters, e.g. `python -c \"import secrets; "
+                    "print(secrets.token_urlsafe(48))\"`)."
+                )
+            if not self.public_base_url.startswith("https://"):
+                raise ConfigError("In production PUBLIC_BASE_URL must be an https:// address.")
+        if not self.database_url.split("://", 1)[0] in ("sqlite", "postgres", "postgresql"):
+            raise ConfigError("DATABASE_URL must start with sqlite://, postgres:// or postgresql://")
+        return self
+
+    def tortoise_config(self) -> dict:
+        return tortoise_config(self.database_url)
+
+
+def tortoise_config(database_url: str) -> dict:
+    return {
+        "connections": {"default": database_url},
+        "apps": {
+            "models": {
+                "models": ["service.models"],
+                "migrations": "service.migrations",
+                "default_connection": "default",
+            }
+        },
+        "use_tz": True,
+        "timezone": "Asia/Shanghai",
+    }

@@ -1,0 +1,179 @@
+"""The standalone build step: pages derived from the catalog, written as Markdown.
+
+``python -m service build-pages`` writes, under the content directory,
+
+- ``guides/<slug>.md``  each program's published guide: its hand-written sections from
+  ``programs/<slug>.md`` in the fixed order of a 办事指南, interleaved with the sections built
+  from the front matter (figures with sources, what to bring, where to go, sources, worked
+  examples with the engine's own reasons, the last-reviewed date);
+- ``guides/index.md``   the whole catalog, grouped the way people think of themselves;
+- ``for/<audience>.md`` one page per group ("我想创业" ...), linked from the home page.
+
+It is a plain script rather than an mkdocs hook, so the pages survive a move to Zensical.
+Generated files are not committed; ``make site`` runs this before ``mkdocs build``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from . import engine
+from .catalog import AUDIENCES, Catalog, Program, example_year
+
+GENERATED_DIRS = ("guides", "for")
+
+REPORT_LINE = (
+    "发现本页有错或已过时？请打 12333 或告诉区（市）公共就业服务机构，"
+    "说明是哪一页（本页地址），我们会尽快核对更正。"
+)
+
+
+def _source_line(s) -> str:
+    parts = [f"《{s.title}》", s.issuer]
+    if s.number:
+        parts.append(s.number)
+    parts.append(s.date)
+    text = "，".join(parts)
+    if s.section:
+        text += f"，{s.section}"
+    if s.grade == "C":
+        text += "（转载资料，待核实）"
+    if s.url:
+        text += f"。[原文]({s.url})"
+    return text
+
+
+def _fact_line(p: Program, f) -> str:
+    src = next(s for s in p.data.sources if s.id == f.source)
+    n = [s.id for s in p.data.sources].index(f.source) + 1
+    line = f"- **{f.label}**：{f.value}"
+    if not f.verified:
+        line += f"（参考标准，{f.as_of}，以最新公布为准）"
+    line += f"〔依据{n}：{src.title}〕"
+    if f.note:
+        line += f" {f.note}"
+    return line
+
+
+def _office_line(o) -> str:
+    bits = [f"**{o.name}**"]
+    if o.where:
+        bits.append(o.where)
+    if o.phone:
+        bits.append(f"电话 {o.phone}")
+    if o.hours:
+        bits.append(o.hours)
+    if o.note:
+        bits.append(o.note)
+    return "- " + "，".join(bits)
+
+
+def guide_markdown(p: Program, catalog: Catalog) -> str:
+    d = p.data
+    s = p.sections
+    out = [
+        "---",
+        f"title: {d.title}",
+        f"description: {d.summary}",
+        "---",
+        "",
+        f"# {d.title}",
+        "",
+        f'<p class="jy-summary">{d.summary}</p>',
+        "",
+        f'<p class="jy-actions"><a class="md-button md-button--primary" '
+        f'href="/check/?program={d.slug}">测一测我能不能办</a>'
+        + (f' <a class="md-button" href="/apply/?program={d.slug}">在线申请</a>'
+           if d.applies_online else "")
+        + "</p>",
+        "",
+        "## 这是什么", "", s["这是什么"], "",
+        "## 谁可以申请", "", s["谁可以申请"], "",
+        "## 能得到什么", "", s["能得到什么"], "",
+    ]
+    if d.facts:
+        out += ["**数字和依据：**", "", *(_fact_line(p, f) for f in d.facts), ""]
+    out += ["## 怎么办", "", s["怎么办"], ""]
+    out += ["## 要带什么材料", "", *(f"- {x}" for x in d.documents), ""]
+    out += ["## 去哪里办、咨询电话", "", *(_office_line(o) for o in d.offices), ""]
+    out += ["## 常见问题", "", s["常见问题"], ""]
+    out += ["## 政策依据", ""]
+    out += [f"{i}. {_source_line(src)}" for i, src in enumerate(d.sources, 1)]
+    out += [""]
+    out += ["## 举几个例子", "", "下面是按本页条件算出来的结果，和“测一测”用的是同一套规则。", ""]
+    for x in d.examples:
+        year = example_year(p, x)
+        outcome = engine.evaluate(p.rules, x.answers, year)
+        out += [
+            f"### {x.name}",
+            "",
+            x.story,
+            "",
+            f"结果：**{engine.STATUS_ZH[outcome.status]}**（按{year}年算）",
+            "",
+            *(f"- {'✔' if r.met else ('✘' if r.met is False else '？')} {r.text}"
+              for r in outcome.reasons),
+            "",
+        ]
+    if d.related:
+        out += ["## 相关政策", ""]
+        out += [f"- [{catalog.by_slug[r].data.title}]({r}.md)" for r in d.related]
+        out += [""]
+    out += [
+        "---",
+        "",
+        f'<p class="jy-reviewed">最后核对：{d.last_reviewed.isoformat()}。{REPORT_LINE}</p>',
+        "",
+    ]
+    return "\n".join(out)
+
+
+def _entry(p: Program, prefix: str) -> str:
+    return f"- [{p.data.title}]({prefix}{p.slug}.md)  \n  {p.data.summary}"
+
+
+def audience_markdown(audience: str, catalog: Catalog) -> str:
+    title = AUDIENCES[audience]
+    members = [p for p in catalog.programs if audience in p.data.audiences]
+    lines = [
+        "---", f"title: {title}", "---", "", f"# {title}", "",
+        f"和你有关的政策有 {len(members)} 项。点开看看，或者[测一测你能办哪些](/check/)。", "",
+    ]
+    lines += [_entry(p, "../guides/") for p in members]
+    lines += ["", "[看全部政策](../guides/index.md)", ""]
+    return "\n".join(lines)
+
+
+def catalog_markdown(catalog: Catalog) -> str:
+    lines = [
+        "---", "title: 全部政策", "---", "", "# 全部政策", "",
+        f"枣庄的就业补贴和服务，一共 {len(catalog.programs)} 项。按你的情况找：", "",
+    ]
+    for aid, title in AUDIENCES.items():
+        members = [p for p in catalog.programs if aid in p.data.audiences]
+        if not members:
+            continue
+        lines += [f"## {title}", "", *(_entry(p, "") for p in members), ""]
+    return "\n".join(lines)
+
+
+def build_pages(catalog: Catalog, content_dir: Path) -> list[Path]:
+    """Write every generated page; returns the paths written. Stale pages are removed."""
+    content_dir = Path(content_dir)
+    for name in GENERATED_DIRS:
+        shutil.rmtree(content_dir / name, ignore_errors=True)
+        (content_dir / name).mkdir(parents=True)
+    written: list[Path] = []
+
+    def write(rel: str, text: str) -> None:
+        path = content_dir / rel
+        path.write_text(text, "utf-8")
+        written.append(path)
+
+    for p in catalog.programs:
+        write(f"guides/{p.slug}.md", guide_markdown(p, catalog))
+    write("guides/index.md", catalog_markdown(catalog))
+    for aid in AUDIENCES:
+        write(f"for/{aid}.md", audience_markdown(aid, catalog))
+    return written
