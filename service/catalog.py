@@ -230,6 +230,9 @@ def load_program(path: Path) -> Program:
         raise CatalogError([f"{name}: front matter: {e}"]) from None
     if not isinstance(raw, dict):
         raise CatalogError([f"{name}: front matter: must be a mapping of fields"])
+    for src in raw.get("sources") or []:  # `date: 2019` is a year, as editors write it
+        if isinstance(src, dict) and isinstance(src.get("date"), int):
+            src["date"] = str(src["date"])
     try:
         data = msgspec.convert(raw, ProgramData)
     except msgspec.ValidationError as e:

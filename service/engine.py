@@ -54,6 +54,8 @@ class Node:
     facts: tuple[str, ...]  # every fact the node reads, in vocabulary order
     children: tuple["Node", ...] = ()
     fact: str | None = None
+    # answers worth trying when estimating what a question settles (number thresholds)
+    points: tuple[int, ...] = ()
 
     def needed(self, answers: Answers, year: int) -> set[str]:
         """Facts whose answer could still change this node's value."""
@@ -188,7 +190,15 @@ def compile_node(spec: Any, path: str) -> Node:
     if not ops:
         raise ConditionError(path, f"needs an operator: one of {list(_LEAF_OPS)}")
     tests = [_leaf(fact, op, spec[op], f"{path}.{op}") for op in sorted(ops)]
-    return Node(test=tests[0] if len(tests) == 1 else _all(tests), facts=(fid,), fact=fid)
+    points: list[int] = []
+    if "min" in spec:
+        points += [spec["min"] - 1, spec["min"]]
+    if "max" in spec:
+        points += [spec["max"], spec["max"] + 1]
+    if "within_years" in spec:
+        points += [-spec["within_years"], -spec["within_years"] - 1, 1]  # relative to the year
+    return Node(test=tests[0] if len(tests) == 1 else _all(tests), facts=(fid,), fact=fid,
+                points=tuple(points))
 
 
 def compile_rules(specs: Any, path: str = "conditions") -> tuple[Rule, ...]:
@@ -275,22 +285,67 @@ def needed_facts(rules: tuple[Rule, ...], answers: Answers, year: int) -> set[st
     return out
 
 
-def next_question(programs: Iterable[tuple[Rule, ...]], answers: Answers, year: int) -> str | None:
-    """The fact to ask next: the one that settles the most undecided programs.
+def _leaves(node: Node) -> Iterable[Node]:
+    if node.fact is not None:
+        yield node
+    for child in node.children:
+        yield from _leaves(child)
 
-    Each undecided program spreads one vote over the facts it still needs, so a fact that is
-    the last missing answer for a program counts fully, and one that is only part of what a
-    program needs counts in proportion. Ties go to the earlier fact in the vocabulary. A fact
-    that no undecided program needs is never asked; None means every program is settled (or
-    nothing left to ask would change a result).
+
+def _candidates(fid: str, programs: list[tuple[Rule, ...]], year: int) -> list[Any]:
+    """Answers to try for a fact when estimating how many programs it would settle."""
+    fact = FACTS_BY_ID[fid]
+    if fact.type == "bool":
+        return [True, False]
+    if fact.type == "enum":
+        return [o.value for o in fact.options]
+    if fact.type == "multi":
+        return [[]] + [[o.value] for o in fact.options]
+    points = {p for rules in programs for r in rules for leaf in _leaves(r.node)
+              if leaf.fact == fid for p in leaf.points}
+    if fact.type == "year":
+        points = {year + p if p <= 1 else p for p in points}
+    return sorted(points) or [fact.min or 0]
+
+
+def next_question(
+    programs: Iterable[tuple[Rule, ...]],
+    answers: Answers,
+    year: int,
+    skip: Iterable[str] = (),
+    focus: tuple[Rule, ...] | None = None,
+) -> str | None:
+    """The fact to ask next: the one expected to settle the most undecided programs.
+
+    For every fact an undecided program still needs, each plausible answer is tried and the
+    programs it would settle are counted; the fact with the highest average wins (ties go to
+    the earlier fact in the vocabulary). Facts in ``skip`` (the person said "不知道") are not
+    asked again. With ``focus`` (the person came from one program's guide), that program's
+    missing facts are asked first. A fact that no undecided program needs is never asked;
+    None means nothing left to ask would change a result.
     """
-    score: dict[str, float] = {}
+    skipped = frozenset(skip)
+    if focus is not None:
+        wanted = needed_facts(focus, answers, year) - skipped
+        if wanted:
+            return min(wanted, key=FACT_ORDER.__getitem__)
+    needing: dict[str, list[tuple[Rule, ...]]] = {}
     for rules in programs:
-        needed = needed_facts(rules, answers, year)
-        if needed:
-            share = 1.0 / len(needed)
-            for f in needed:
-                score[f] = score.get(f, 0.0) + share
-    if not score:
+        for f in needed_facts(rules, answers, year) - skipped:
+            needing.setdefault(f, []).append(rules)
+    if not needing:
         return None
-    return min(score, key=lambda f: (-round(score[f], 9), FACT_ORDER[f]))
+    trial = dict(answers)
+
+    def expected_settled(fid: str) -> float:
+        group = needing[fid]
+        values = _candidates(fid, group, year)
+        settled = 0
+        for v in values:
+            trial[fid] = v
+            settled += sum(1 for rules in group if status_of(rules, trial, year) != MAYBE)
+        del trial[fid]
+        return settled / len(values)
+
+    score = {f: expected_settled(f) for f in needing}
+    return min(score, key=lambda f: (-round(score[f], 9), -len(needing[f]), FACT_ORDER[f]))

@@ -169,13 +169,13 @@ FACTS: tuple[Fact, ...] = (
         phrase="你的证书：{v}",
     ),
     Fact(
-        "wages_owed", "bool", "有老板或单位欠你工资没给吗？",
-        phrase_true="有人欠你工资", phrase_false="没人欠你工资",
-    ),
-    Fact(
-        "labour_dispute", "bool",
-        "你和单位有没有谈不拢的劳动纠纷？比如辞退、加班费、工伤、合同。",
-        phrase_true="你和单位有纠纷", phrase_false="你和单位没有纠纷",
+        "work_problems", "multi",
+        "你在工作上遇到下面的麻烦了吗？可以选多个，没有就选“都不是”。",
+        options=_opts(
+            ("wages_owed", "老板或单位欠我工资"),
+            ("dispute", "和单位有谈不拢的纠纷（辞退、加班费、工伤、合同）"),
+        ),
+        phrase="你遇到的麻烦：{v}", phrase_false="你没有遇到这些麻烦",
     ),
     Fact(
         "gender", "enum", "你的性别？",

@@ -1,0 +1,43 @@
+# 就业通 Jiuyetong. `make serve` and `make test` are the whole setup on a fresh machine with
+# Python 3.11 and make. Every target is idempotent and does nothing when nothing changed.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+SITE   := build/site
+# Inputs of the static site (generated pages under content/guides and content/for excluded).
+SITE_INPUTS := mkdocs.yml $(shell find content site service -type f \
+	-not -path 'content/guides/*' -not -path 'content/for/*' -not -name '*.pyc' 2>/dev/null)
+
+.PHONY: install site db serve test check-content loadtest clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[site,test]'
+	@touch $@
+
+site: $(SITE)/.built
+
+$(SITE)/.built: $(STAMP) $(SITE_INPUTS)
+	$(PY) -m service build-pages
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --quiet --site-dir $(SITE)
+	@touch $@
+
+db: $(STAMP)
+	$(PY) -m service migrate
+
+serve: site db
+	$(PY) -m service serve
+
+check-content: $(STAMP)
+	$(PY) -m service check-content
+
+test: site
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(SITE) content/guides content/for .pytest_cache

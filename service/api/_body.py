@@ -1,0 +1,34 @@
+"""Reading a JSON request body: the content type, the size (see the app's body limit), JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from starlette.requests import Request
+
+from ..errors import ApiError
+
+_DECODER = msgspec.json.Decoder()
+
+
+async def json_object(request: Request) -> dict[str, Any]:
+    ctype = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if ctype != "application/json":
+        raise ApiError(415, "unsupported_media_type",
+                       "请用 JSON 格式提交（Content-Type: application/json）。")
+    try:
+        data = _DECODER.decode(await request.body())
+    except msgspec.DecodeError:
+        raise ApiError(400, "invalid_json", "提交的内容不是有效的 JSON。") from None
+    if not isinstance(data, dict):
+        raise ApiError(422, "invalid_body", "提交的内容应该是一个 JSON 对象。",
+                       [{"field": "(body)", "message": "应该是一个 JSON 对象。"}])
+    return data
+
+
+def reject_unknown(data: dict[str, Any], allowed: set[str]) -> None:
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise ApiError(422, "unknown_field", "提交了不认识的内容。",
+                       [{"field": k, "message": "不认识这一项。"} for k in unknown])

@@ -1,0 +1,27 @@
+"""GET /api/programs and /api/programs/{slug}: the catalog, as the guides state it."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from ..catalog import AUDIENCES
+from ..errors import JSON, ApiError
+
+
+async def list_programs(request: Request) -> JSON:
+    catalog = request.app.state.catalog
+    audience = request.query_params.get("audience")
+    if audience is not None and audience not in AUDIENCES:
+        raise ApiError(422, "unknown_audience", "没有这个人群分类。",
+                       [{"field": "audience", "message": f"可选：{'、'.join(AUDIENCES)}"}])
+    programs = [p.public() for p in catalog.programs
+                if audience is None or audience in p.data.audiences]
+    return JSON({"programs": programs,
+                 "audiences": [{"id": k, "title": v} for k, v in AUDIENCES.items()]})
+
+
+async def get_program(request: Request) -> JSON:
+    program = request.app.state.catalog.by_slug.get(request.path_params["slug"])
+    if program is None:
+        raise ApiError(404, "program_not_found", "没有找到这项政策。")
+    return JSON(program.detail())

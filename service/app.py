@@ -1,0 +1,102 @@
+"""The Starlette application factory: API under /api, /healthz, and the built site at /."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from tortoise.contrib.starlette import RegisterTortoise
+
+from . import api
+from .api.check import make_checker
+from .catalog import Catalog, load_catalog
+from .config import Settings
+from .db import database_ok
+from .errors import EXCEPTION_HANDLERS, JSON
+from .middleware import HeadersMiddleware
+from .tally import TallyBuffer
+
+log = logging.getLogger("service")
+
+
+async def healthz(request: Request) -> JSON:
+    if await database_ok():
+        return JSON({"status": "ok", "database": "ok"})
+    return JSON({"status": "unavailable", "database": "down",
+                 "message": "数据库暂时连不上，请稍后再试。"}, 503)
+
+
+async def site_missing(request: Request) -> HTMLResponse:
+    return HTMLResponse(
+        '<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>就业通</title>'
+        "<p>网站页面还没有生成。请先运行 <code>make site</code>。</p></html>", 503)
+
+
+def create_app(
+    settings: Settings | None = None,
+    catalog: Catalog | None = None,
+    init_db: bool = True,
+    tally_interval: float = 5.0,
+) -> Starlette:
+    """Build the app. Tests pass ``init_db=False`` when a fixture owns the database."""
+    settings = settings or Settings.from_env().validate()
+    catalog = catalog or load_catalog(settings.content_dir)
+    tally = TallyBuffer()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            if init_db:
+                await stack.enter_async_context(
+                    RegisterTortoise(app, config=settings.tortoise_config(),
+                                     generate_schemas=False))
+            flusher = asyncio.create_task(tally.run(tally_interval))
+            try:
+                yield
+            finally:
+                flusher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await flusher
+                await tally.flush()
+
+    routes: list[Route | Mount] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Mount("/api", routes=api.routes),
+    ]
+    if settings.site_dir.is_dir():
+        routes.append(Mount("/", StaticFiles(directory=settings.site_dir, html=True)))
+    else:
+        log.warning("site not built at %s: run `make site`", settings.site_dir)
+        routes.append(Route("/", site_missing))
+
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(HeadersMiddleware, hsts=settings.public_base_url.startswith("https://")),
+            Middleware(GZipMiddleware, minimum_size=500),
+            Middleware(RequestBodyLimitMiddleware, max_body_size=settings.max_json_body),
+        ],
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.catalog = catalog
+    app.state.checker = make_checker(catalog)
+    app.state.tally = tally
+    return app
+
+
+def app_from_env() -> Starlette:
+    """Entry point for uvicorn workers: ``uvicorn --factory service.app:app_from_env``."""
+    logging.basicConfig(level=Settings.from_env().log_level.upper())
+    return create_app()

@@ -1,0 +1,96 @@
+"""API errors: JSON with a stable ``code`` for programs and a Chinese ``message`` for people."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import msgspec
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+log = logging.getLogger("service")
+
+_ENCODER = msgspec.json.Encoder()
+
+
+class JSON(Response):
+    """A JSON response encoded with msgspec (fast, UTF-8, no ASCII escaping)."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return _ENCODER.encode(content)
+
+
+class ApiError(Exception):
+    """Raise from a handler to answer with ``{"code", "message", "errors"?}``."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        errors: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(code)
+        self.status, self.code, self.message = status, code, message
+        self.errors, self.headers = errors, headers
+
+
+# Stable codes and Chinese messages for the HTTP errors Starlette raises by itself.
+_HTTP_CODES: dict[int, tuple[str, str]] = {
+    400: ("bad_request", "请求有误。"),
+    404: ("not_found", "没有找到这个地址。"),
+    405: ("method_not_allowed", "不支持这种请求方式。"),
+    413: ("body_too_large", "提交的内容太大了。"),
+    415: ("unsupported_media_type", "请用 JSON 格式提交（Content-Type: application/json）。"),
+    429: ("too_many_requests", "请求太频繁了，请稍后再试。"),
+}
+
+
+def error_body(code: str, message: str, errors: list[dict[str, str]] | None = None) -> dict:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/healthz"
+
+
+async def api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return JSON(error_body(exc.code, exc.message, exc.errors), exc.status, headers=exc.headers)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code, message = _HTTP_CODES.get(exc.status_code, ("http_error", "请求没有成功。"))
+    if _is_api(request):
+        return JSON(error_body(code, message), exc.status_code, headers=exc.headers)
+    return HTMLResponse(_page(message), exc.status_code, headers=exc.headers)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    # Log the type and place only: request data may hold personal data.
+    log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path,
+              exc_info=(type(exc), exc, None))
+    message = "服务器出了点问题，请稍后再试。急事请打 12333。"
+    if _is_api(request):
+        return JSON(error_body("server_error", message), 500)
+    return HTMLResponse(_page(message), 500)
+
+
+def _page(message: str) -> str:
+    return (
+        '<!doctype html><html lang="zh-CN"><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>就业通</title><p>{message}</p><p><a href=\"/\">回到首页</a></p></html>"
+    )
+
+
+EXCEPTION_HANDLERS = {ApiError: api_error, HTTPException: http_error, Exception: server_error}

@@ -1,0 +1,268 @@
+/* 就业通 self-check: one question per screen, answers kept on the phone only.
+ * Plain ES5 with fetch, for old WeChat browsers. All text is set with textContent. */
+(function () {
+  "use strict";
+  var root = document.getElementById("jy-check");
+  if (!root) return;
+  var API = root.getAttribute("data-api") || "/api";
+  var KEY = "jy.check.v1";
+  var params = new URLSearchParams(location.search);
+  var state = load();
+  if (params.get("program")) state.focus = params.get("program");
+  if (params.get("c")) state.campaign = params.get("c");
+  var questions = {};   // id -> question
+  var last = null;      // last /api/check response
+  var editing = null;   // question id being changed from the summary
+
+  function load() {
+    try {
+      var s = JSON.parse(localStorage.getItem(KEY) || "{}");
+      return { answers: s.answers || {}, skip: s.skip || [], history: s.history || [],
+               campaign: s.campaign || null, focus: s.focus || null };
+    } catch (e) { return { answers: {}, skip: [], history: [], campaign: null, focus: null }; }
+  }
+  function save() {
+    try { localStorage.setItem(KEY, JSON.stringify(state)); } catch (e) { /* private mode */ }
+  }
+  function el(tag, attrs, text) {
+    var n = document.createElement(tag);
+    for (var k in attrs || {}) {
+      if (k === "class") n.className = attrs[k]; else n.setAttribute(k, attrs[k]);
+    }
+    if (text != null) n.textContent = text;
+    return n;
+  }
+  function button(text, cls, onclick) {
+    var b = el("button", { type: "button", "class": "md-button " + (cls || "") }, text);
+    b.addEventListener("click", onclick);
+    return b;
+  }
+  function clear() { while (root.firstChild) root.removeChild(root.firstChild); }
+
+  function request(method, path, body) {
+    var opts = { method: method, headers: { "Accept": "application/json" } };
+    if (body) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
+    return fetch(API + path, opts).then(function (r) {
+      return r.json().then(function (data) {
+        if (!r.ok) { var e = new Error(data.message || "error"); e.data = data; throw e; }
+        return data;
+      });
+    });
+  }
+
+  function offline(err) {
+    clear();
+    var box = el("div", { "class": "jy-card jy-error", role: "alert" });
+    box.appendChild(el("p", null, err && err.data ? err.data.message :
+      "网络不太好，暂时连不上。你的回答已经存在手机上，不会丢。"));
+    box.appendChild(button("再试一次", "md-button--primary", step));
+    var p = el("p");
+    var a = el("a", { href: "../guides/" }, "先看看全部政策");
+    p.appendChild(a);
+    box.appendChild(p);
+    root.appendChild(box);
+  }
+
+  function step() {
+    var body = { answers: state.answers, skip: state.skip };
+    if (state.campaign) body.campaign = state.campaign;
+    if (state.focus) body.focus = state.focus;
+    request("POST", "/check", body).then(function (data) {
+      last = data;
+      if (editing) { ask(questions[editing]); return; }
+      if (data.next_question) ask(data.next_question); else results();
+    }).catch(function (err) {
+      if (err.data && err.data.code === "unknown_program") { state.focus = null; save(); step(); return; }
+      if (err.data && err.data.code === "invalid_answers") { state.answers = {}; state.skip = []; save(); step(); return; }
+      offline(err);
+    });
+  }
+
+  function progress() {
+    var n = 0; for (var k in state.answers) n++;
+    var c = last ? last.counts : null;
+    var p = el("p", { "class": "jy-progress" });
+    p.textContent = "已回答 " + n + " 题" + (c ? "，已找到 " + (c.eligible + c.maybe) + " 项可能适合你" : "");
+    return p;
+  }
+
+  function answer(q, value) {
+    if (value === undefined) {
+      delete state.answers[q.id];
+      if (state.skip.indexOf(q.id) < 0) state.skip.push(q.id);
+    } else {
+      state.answers[q.id] = value;
+      state.skip = state.skip.filter(function (s) { return s !== q.id; });
+    }
+    if (state.history[state.history.length - 1] !== q.id) state.history.push(q.id);
+    editing = null;
+    save();
+    step();
+  }
+
+  function ask(q) {
+    clear();
+    questions[q.id] = q;
+    root.appendChild(progress());
+    var card = el("form", { "class": "jy-card", novalidate: "novalidate" });
+    var h = el("h2", { id: "jy-q", tabindex: "-1" }, q.text);
+    card.appendChild(h);
+    if (q.help) card.appendChild(el("p", { "class": "jy-help" }, q.help));
+    var choices = el("div", { "class": "jy-choices", role: "group", "aria-labelledby": "jy-q" });
+    var current = state.answers[q.id];
+    if (q.type === "bool") {
+      choices.appendChild(button("是", current === true ? "md-button--primary" : "", function () { answer(q, true); }));
+      choices.appendChild(button("不是", current === false ? "md-button--primary" : "", function () { answer(q, false); }));
+    } else if (q.type === "enum") {
+      q.options.forEach(function (o) {
+        choices.appendChild(button(o.label, current === o.value ? "md-button--primary" : "", function () { answer(q, o.value); }));
+      });
+    } else if (q.type === "multi") {
+      var picked = (current || []).slice();
+      q.options.forEach(function (o) {
+        var id = "jy-o-" + o.value;
+        var row = el("label", { "class": "jy-check-row", "for": id });
+        var box = el("input", { type: "checkbox", id: id, value: o.value });
+        box.checked = picked.indexOf(o.value) >= 0;
+        row.appendChild(box);
+        row.appendChild(el("span", null, o.label));
+        choices.appendChild(row);
+      });
+      choices.appendChild(button("选好了", "md-button--primary", function () {
+        var vals = [];
+        var boxes = choices.querySelectorAll("input[type=checkbox]");
+        for (var i = 0; i < boxes.length; i++) if (boxes[i].checked) vals.push(boxes[i].value);
+        answer(q, vals);
+      }));
+      choices.appendChild(button("都不是", "", function () { answer(q, []); }));
+    } else {
+      var input = el("input", { type: "number", inputmode: "numeric", id: "jy-num",
+        min: String(q.min), max: String(q.max), "class": "jy-input", "aria-describedby": "jy-num-err" });
+      if (current != null) input.value = current;
+      var label = el("label", { "for": "jy-num", "class": "jy-visually-hidden" }, q.text);
+      var err = el("p", { id: "jy-num-err", "class": "jy-field-error", role: "alert" });
+      choices.appendChild(label);
+      choices.appendChild(input);
+      choices.appendChild(err);
+      var submit = function (ev) {
+        if (ev) ev.preventDefault();
+        var v = parseInt(input.value, 10);
+        if (isNaN(v) || String(v) !== input.value.trim() || v < q.min || v > q.max) {
+          err.textContent = "请填 " + q.min + " 到 " + q.max + " 之间的整数。";
+          input.focus();
+          return;
+        }
+        answer(q, v);
+      };
+      card.addEventListener("submit", submit);
+      choices.appendChild(button("确定", "md-button--primary", submit));
+    }
+    card.appendChild(choices);
+    var nav = el("div", { "class": "jy-nav" });
+    nav.appendChild(button("不知道，跳过", "jy-link", function () { answer(q, undefined); }));
+    if (state.history.length) nav.appendChild(button("← 上一题", "jy-link", back));
+    nav.appendChild(button("直接看结果", "jy-link", results));
+    card.appendChild(nav);
+    root.appendChild(card);
+    h.focus();
+  }
+
+  function back() {
+    var prev = state.history.pop();
+    save();
+    if (!prev) { step(); return; }
+    editing = prev;
+    if (questions[prev]) ask(questions[prev]); else step();
+  }
+
+  function reasonList(r) {
+    var ul = el("ul", { "class": "jy-reasons" });
+    r.reasons.forEach(function (x) {
+      var mark = x.met === true ? "✔ " : (x.met === false ? "✘ " : "？ ");
+      ul.appendChild(el("li", { "class": x.met === true ? "ok" : (x.met === false ? "no" : "unknown") }, mark + x.text));
+    });
+    return ul;
+  }
+
+  function item(r) {
+    var li = el("li", { "class": "jy-result jy-" + r.status });
+    var a = el("a", { href: r.url }, r.title);
+    var h = el("h3"); h.appendChild(a); li.appendChild(h);
+    if (r.summary) li.appendChild(el("p", null, r.summary));
+    li.appendChild(reasonList(r));
+    return li;
+  }
+
+  var GROUPS = [["eligible", "符合"], ["maybe", "可能符合"], ["ineligible", "不符合"]];
+
+  function results() {
+    if (!last) { step(); return; }
+    clear();
+    var c = last.counts;
+    root.appendChild(el("h2", { id: "jy-results", tabindex: "-1" },
+      "已找到 " + (c.eligible + c.maybe) + " 项可能适合你"));
+    if (last.next_question) {
+      var more = el("p", { "class": "jy-help" }, "还有问题没回答，答完结果会更准。");
+      more.appendChild(button("继续回答", "md-button--primary", function () { ask(last.next_question); }));
+      root.appendChild(more);
+    }
+    GROUPS.forEach(function (g) {
+      var list = last.results.filter(function (r) { return r.status === g[0]; });
+      if (!list.length) return;
+      var title = g[1] + "（" + list.length + " 项）";
+      var ul = el("ul", { "class": "jy-results" });
+      list.forEach(function (r) { ul.appendChild(item(r)); });
+      if (g[0] === "ineligible") {
+        var d = el("details", { "class": "jy-group" });
+        d.appendChild(el("summary", null, title + "，点开看原因"));
+        d.appendChild(ul);
+        root.appendChild(d);
+      } else {
+        root.appendChild(el("h3", { "class": "jy-group-title" }, title));
+        root.appendChild(ul);
+      }
+    });
+    summary();
+    document.getElementById("jy-results").focus();
+  }
+
+  function summary() {
+    var box = el("div", { "class": "jy-card" });
+    box.appendChild(el("h3", null, "我的回答"));
+    var ul = el("ul", { "class": "jy-answers" });
+    state.history.forEach(function (id) {
+      var q = questions[id];
+      if (!q) return;
+      var li = el("li");
+      var v = state.answers[id];
+      li.appendChild(el("span", null, q.text + " " + said(q, v)));
+      li.appendChild(button("改", "jy-link", function () { editing = id; ask(q); }));
+      ul.appendChild(li);
+    });
+    box.appendChild(ul);
+    box.appendChild(button("清除我的回答", "", function () {
+      try { localStorage.removeItem(KEY); } catch (e) { /* ignore */ }
+      state = { answers: {}, skip: [], history: [], campaign: state.campaign, focus: null };
+      save();
+      step();
+    }));
+    root.appendChild(box);
+  }
+
+  function said(q, v) {
+    if (v === undefined) return "（跳过）";
+    if (q.type === "bool") return v ? "是" : "不是";
+    if (q.options) {
+      var labels = q.options.filter(function (o) { return (v instanceof Array) ? v.indexOf(o.value) >= 0 : o.value === v; })
+        .map(function (o) { return o.label; });
+      return labels.length ? labels.join("、") : "都不是";
+    }
+    return String(v);
+  }
+
+  // Questions are loaded once so that earlier answers can be changed from the summary.
+  request("GET", "/questions").then(function (data) {
+    data.questions.forEach(function (q) { questions[q.id] = q; });
+    step();
+  }).catch(offline);
+})();

@@ -1,0 +1,62 @@
+"""Shared fixtures.
+
+Database tests run against SQLite always and against PostgreSQL as well when
+TEST_POSTGRES_URL is set (``.ci/run`` sets it where a server answers). Each test gets a
+fresh database from ``tortoise_test_context``; the app is built with ``init_db=False`` so the
+fixture, not the app's lifespan, owns the database.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import httpx2
+import pytest
+import pytest_asyncio
+from tortoise.context import tortoise_test_context
+
+from service.app import create_app
+from service.catalog import load_catalog
+from service.config import ROOT, Settings
+
+PG_URL = os.environ.get("TEST_POSTGRES_URL", "").strip()
+
+
+def _pg_test_url(url: str) -> str:
+    # a throw-away database per test: tortoise fills "{}" with a random suffix
+    return re.sub(r"/[^/?]*(\?|$)", r"/jy_test_{}\1", url, count=1)
+
+
+DB_URLS = [pytest.param("sqlite://:memory:", id="sqlite")]
+if PG_URL:
+    DB_URLS.append(pytest.param(_pg_test_url(PG_URL), id="postgres"))
+
+
+@pytest.fixture(scope="session")
+def catalog():
+    return load_catalog(ROOT / "content")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings.from_env({}, database_url=f"sqlite://{tmp_path / 'jy.sqlite3'}")
+
+
+@pytest_asyncio.fixture(params=DB_URLS)
+async def db(request):
+    async with tortoise_test_context(["service.models"], db_url=request.param) as ctx:
+        yield ctx
+
+
+@pytest_asyncio.fixture
+async def app(db, settings, catalog):
+    return create_app(settings, catalog=catalog, init_db=False)
+
+
+@pytest_asyncio.fixture
+async def client(app):
+    transport = httpx2.ASGITransport(app=app)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
