@@ -36,8 +36,12 @@ serve: site db
 check-content: $(STAMP)
 	$(PY) -m service check-content
 
+# Database tests run on SQLite, then again on PostgreSQL when TEST_POSTGRES_URL is set.
 test: site
 	$(PY) -m pytest
+	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
+		echo "== the database tests again, on PostgreSQL"; \
+		JY_TEST_DB=postgres $(PY) -m pytest -m postgres; fi
 
 clean:
 	rm -rf $(SITE) content/guides content/for .pytest_cache

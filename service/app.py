@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -23,7 +22,7 @@ from .catalog import Catalog, load_catalog
 from .config import Settings
 from .db import database_ok
 from .errors import EXCEPTION_HANDLERS, JSON
-from .middleware import HeadersMiddleware
+from .middleware import BodyLimitMiddleware, HeadersMiddleware
 from .tally import TallyBuffer
 
 log = logging.getLogger("service")
@@ -84,7 +83,7 @@ def create_app(
         middleware=[
             Middleware(HeadersMiddleware, hsts=settings.public_base_url.startswith("https://")),
             Middleware(GZipMiddleware, minimum_size=500),
-            Middleware(RequestBodyLimitMiddleware, max_body_size=settings.max_json_body),
+            Middleware(BodyLimitMiddleware, max_body_size=settings.max_json_body),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,

@@ -51,3 +51,45 @@ class HeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class BodyLimitMiddleware:
+    """413 with the API's JSON error for request bodies over ``max_body_size`` bytes.
+
+    Starlette's RequestBodyLimitMiddleware answers in plain text; here a declared
+    Content-Length over the limit is refused before the app runs, and a body that grows
+    past it while streaming raises ApiError, which the exception handlers turn into JSON.
+    """
+
+    def __init__(self, app: ASGIApp, max_body_size: int) -> None:
+        self.app = app
+        self.max_body_size = max_body_size
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        from .errors import JSON, ApiError, error_body
+
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and (not declared.isdigit()
+                                     or int(declared) > self.max_body_size):
+            too_big = declared.isdigit()
+            response = JSON(error_body(
+                "body_too_large" if too_big else "bad_request",
+                "提交的内容太大了。" if too_big else "请求有误。"), 413 if too_big else 400)
+            await response(scope, receive, send)
+            return
+        seen = 0
+        limit = self.max_body_size
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise ApiError(413, "body_too_large", "提交的内容太大了。")
+            return message
+
+        await self.app(scope, limited, send)

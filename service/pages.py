@@ -120,6 +120,8 @@ def guide_markdown(p: Program, catalog: Catalog) -> str:
         out += ["## 相关政策", ""]
         out += [f"- [{catalog.by_slug[r].data.title}]({r}.md)" for r in d.related]
         out += [""]
+    if d.keywords:
+        out += [f'<p class="jy-keywords">也可以叫：{"、".join(d.keywords)}</p>', ""]
     out += [
         "---",
         "",

@@ -54,7 +54,7 @@ class TallyBuffer:
                 del pending[(hour, event, campaign)]
                 done += n
         except Exception as e:  # database away: keep the counts for the next try
-            log.warning("tally flush failed (%s); will retry", type(e).__name__)
+            log.warning("tally flush failed (%s: %s); will retry", type(e).__name__, e)
             self.counts.update(pending)
         return done
 

@@ -1,8 +1,10 @@
 """Shared fixtures.
 
-Database tests run against SQLite always and against PostgreSQL as well when
-TEST_POSTGRES_URL is set (``.ci/run`` sets it where a server answers). Each test gets a
-fresh database from ``tortoise_test_context``; the app is built with ``init_db=False`` so the
+Database tests run against SQLite, and ``make test`` runs them a second time against
+PostgreSQL when TEST_POSTGRES_URL is set (``.ci/run`` sets it where a server answers):
+``JY_TEST_DB=postgres pytest -m postgres``. One process uses one backend, because Tortoise
+keeps per-model query state that does not survive switching dialects within a process.
+Each test gets a fresh database from ``tortoise_test_context``; the app is built with ``init_db=False`` so the
 fixture, not the app's lifespan, owns the database.
 """
 
@@ -29,9 +31,17 @@ def _pg_test_url(url: str) -> str:
     return re.sub(r"/[^/?]*(\?|$)", r"/jy_test_{}\1", url, count=1)
 
 
-DB_URLS = [pytest.param("sqlite://:memory:", id="sqlite")]
-if PG_URL:
-    DB_URLS.append(pytest.param(_pg_test_url(PG_URL), id="postgres"))
+USE_PG = os.environ.get("JY_TEST_DB", "sqlite") == "postgres"
+if USE_PG and not PG_URL:
+    raise RuntimeError("JY_TEST_DB=postgres needs TEST_POSTGRES_URL")
+DB_URLS = ([pytest.param(_pg_test_url(PG_URL), id="postgres")] if USE_PG
+           else [pytest.param("sqlite://:memory:", id="sqlite")])
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:  # every test on the database runs on PostgreSQL too
+        if "db" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
 
 
 @pytest.fixture(scope="session")

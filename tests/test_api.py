@@ -1,0 +1,224 @@
+"""The API as a phone (or a program) uses it: catalog, questions, self-check, errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import jsonschema
+import pytest
+from starlette.routing import Mount
+
+from service.api.check import this_year
+from service.openapi import document
+
+pytestmark = pytest.mark.asyncio
+
+
+def _validator(schema_name: str):
+    doc = document(this_year())
+    schema = {"$ref": f"#/components/schemas/{schema_name}", "components": doc["components"]}
+    return jsonschema.Draft202012Validator(schema)
+
+
+async def test_the_catalog_lists_every_program_with_its_sources(client, catalog):
+    r = await client.get("/api/programs")
+    assert r.status_code == 200
+    programs = r.json()["programs"]
+    assert {p["slug"] for p in programs} == set(catalog.by_slug)
+    for p in programs:
+        assert p["sources"], p["slug"]
+        assert p["url"] == f"/guides/{p['slug']}/"
+        _validator("Program").validate(p)
+
+
+async def test_the_catalog_can_be_filtered_by_audience(client):
+    r = await client.get("/api/programs", params={"audience": "veteran"})
+    slugs = {p["slug"] for p in r.json()["programs"]}
+    assert {"veteran-jobs", "veteran-startup"} <= slugs
+    assert "graduate-internship" not in slugs
+    bad = await client.get("/api/programs", params={"audience": "aliens"})
+    assert bad.status_code == 422 and bad.json()["code"] == "unknown_audience"
+
+
+async def test_one_program_has_its_facts_documents_and_offices(client):
+    r = await client.get("/api/programs/unemployment-insurance")
+    assert r.status_code == 200
+    d = r.json()
+    assert any(f["id"] == "duration" and "24个月" in f["value"] for f in d["facts"])
+    assert d["documents"] and d["offices"] and d["conditions"]
+    _validator("ProgramDetail").validate(d)
+
+
+async def test_an_unknown_program_is_a_404_in_chinese(client):
+    r = await client.get("/api/programs/free-money")
+    assert r.status_code == 404
+    assert r.json() == {"code": "program_not_found", "message": "没有找到这项政策。"}
+
+
+async def test_questions_are_in_chinese_with_options(client):
+    r = await client.get("/api/questions")
+    qs = {q["id"]: q for q in r.json()["questions"]}
+    assert {"age", "residence", "district", "groups", "work_status", "ui_years"} - set(qs) <= {
+        "district"}
+    assert qs["residence"]["options"][0]["value"] == "hukou"
+    assert "岁" in qs["age"]["text"]
+    year = dt.date.today().year
+    assert qs["graduation_year"]["max"] >= year
+
+
+async def test_a_first_check_asks_a_question_and_settles_nothing(client):
+    r = await client.post("/api/check", json={"answers": {}})
+    assert r.status_code == 200
+    body = r.json()
+    _validator("CheckResponse").validate(body)
+    assert body["next_question"] is not None
+    assert body["counts"]["eligible"] == 0
+
+
+async def test_a_laid_off_worker_learns_about_unemployment_benefit_with_reasons(client):
+    answers = {"residence": "hukou", "work_status": "unemployed", "ui_years": 8,
+               "job_loss_involuntary": True, "is_employer": False}
+    body = (await client.post("/api/check", json={"answers": answers})).json()
+    ui = next(r for r in body["results"] if r["slug"] == "unemployment-insurance")
+    assert ui["status"] == "eligible"
+    assert "失业保险交满1年 — 你交了8年失业保险，符合" in [x["text"] for x in ui["reasons"]]
+    statuses = [r["status"] for r in body["results"]]
+    assert statuses == sorted(statuses, key=["eligible", "maybe", "ineligible"].index)
+
+
+async def test_someone_outside_zaozhuang_is_told_why_not(client):
+    body = (await client.post("/api/check", json={"answers": {"residence": "outside"}})).json()
+    ui = next(r for r in body["results"] if r["slug"] == "unemployment-insurance")
+    assert ui["status"] == "ineligible"
+    assert any(x["met"] is False and "枣庄" in x["text"] for x in ui["reasons"])
+
+
+async def test_a_skipped_question_is_not_asked_again(client):
+    first = (await client.post("/api/check", json={"answers": {}})).json()["next_question"]["id"]
+    again = (await client.post("/api/check", json={"answers": {}, "skip": [first]})).json()
+    assert again["next_question"]["id"] != first
+
+
+async def test_coming_from_a_guide_asks_that_programs_questions_first(client, catalog):
+    program = catalog.by_slug["unemployment-insurance"]
+    body = (await client.post("/api/check", json={
+        "answers": {}, "focus": "unemployment-insurance"})).json()
+    needed = {f for r in program.rules for f in r.node.facts}
+    assert body["next_question"]["id"] in needed
+
+
+@pytest.mark.parametrize("payload, field", [
+    ({"answers": {"shoe_size": 42}}, "answers.shoe_size"),
+    ({"answers": {"age": "thirty"}}, "answers.age"),
+    ({"answers": {"age": 3}}, "answers.age"),
+    ({"answers": {"age": True}}, "answers.age"),
+    ({"answers": {"ui_years": -1}}, "answers.ui_years"),
+    ({"answers": {"residence": "mars"}}, "answers.residence"),
+    ({"answers": {"groups": "veteran"}}, "answers.groups"),
+    ({"answers": {"groups": ["veteran", "pirate"]}}, "answers.groups"),
+    ({"answers": {"is_employer": "yes"}}, "answers.is_employer"),
+    ({"answers": {"graduation_year": 1900}}, "answers.graduation_year"),
+    ({"answers": []}, "answers"),
+    ({"answers": {}, "campaign": "<script>"}, "campaign"),
+    ({"answers": {}, "skip": ["nope"]}, "skip"),
+    ({"answers": {}, "focus": "nope"}, "focus"),
+    ({"answers": {}, "extra": 1}, "extra"),
+])
+async def test_bad_answers_are_refused_with_the_field_and_a_chinese_message(client, payload,
+                                                                            field):
+    r = await client.post("/api/check", json=payload)
+    assert r.status_code == 422
+    body = r.json()
+    _validator("Error").validate(body)
+    assert field in [e["field"] for e in body["errors"]]
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in e["message"]) for e in body["errors"])
+
+
+async def test_malformed_json_is_a_400(client):
+    r = await client.post("/api/check", content=b'{"answers": {', headers={
+        "content-type": "application/json"})
+    assert r.status_code == 400 and r.json()["code"] == "invalid_json"
+
+
+async def test_a_form_post_is_a_415(client):
+    r = await client.post("/api/check", data={"answers": "x"})
+    assert r.status_code == 415 and r.json()["code"] == "unsupported_media_type"
+
+
+async def test_an_oversized_body_is_a_413(client):
+    r = await client.post("/api/check", content=b'{"answers": {}, "x": "' + b"a" * 20000 + b'"}',
+                          headers={"content-type": "application/json"})
+    assert r.status_code == 413 and r.json()["code"] == "body_too_large"
+
+
+async def test_a_wrong_method_keeps_the_allow_header(client):
+    r = await client.get("/api/check")
+    assert r.status_code == 405
+    assert "POST" in r.headers["allow"]
+    assert r.json()["code"] == "method_not_allowed"
+
+
+async def test_unknown_api_paths_are_json_404s(client):
+    r = await client.get("/api/nothing-here")
+    assert r.status_code == 404 and r.json()["code"] == "not_found"
+
+
+async def test_api_responses_are_never_cached_and_carry_security_headers(client):
+    r = await client.get("/api/programs")
+    assert r.headers["cache-control"] == "no-store"
+    assert r.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_health_reports_the_database(client):
+    r = await client.get("/healthz")
+    assert r.status_code == 200 and r.json()["database"] == "ok"
+
+
+async def test_health_is_503_when_the_database_is_down(client, monkeypatch):
+    from tortoise import connections
+
+    conn = connections.get("default")
+
+    async def broken(*a, **kw):
+        raise ConnectionError("database went away")
+
+    monkeypatch.setattr(conn, "execute_query", broken)
+    r = await client.get("/healthz")
+    assert r.status_code == 503
+    assert r.json()["database"] == "down" and "数据库" in r.json()["message"]
+
+
+async def test_the_openapi_document_covers_every_api_route(client, app):
+    doc = (await client.get("/api/openapi.json")).json()
+    mount = next(r for r in app.routes if isinstance(r, Mount) and r.path == "/api")
+    routes = {("/api" + r.path, m.lower()) for r in mount.routes for m in r.methods
+              if m != "HEAD"}
+    documented = {(path, method) for path, ops in doc["paths"].items() for method in ops}
+    assert routes == documented
+    jsonschema.Draft202012Validator.check_schema(
+        {"components": doc["components"], "$ref": "#/components/schemas/CheckRequest"})
+
+
+async def test_the_check_request_schema_accepts_what_the_api_accepts(client):
+    validator = _validator("CheckRequest")
+    good = {"answers": {"age": 30, "groups": ["veteran"], "residence": "hukou"},
+            "campaign": "tz2027", "skip": ["ui_years"]}
+    validator.validate(good)
+    assert (await client.post("/api/check", json=good)).status_code == 200
+    bad = {"answers": {"age": 3}}
+    assert not validator.is_valid(bad)
+    assert (await client.post("/api/check", json=bad)).status_code == 422
+
+
+async def test_a_campaign_check_is_counted_anonymously(client, app):
+    from service.models import Tally
+
+    for _ in range(3):
+        await client.post("/api/check", json={"answers": {}, "campaign": "tz2027"})
+    await client.post("/api/check", json={"answers": {}})
+    assert await app.state.tally.flush() == 4
+    rows = {(t.campaign, t.count) for t in await Tally.all()}
+    assert rows == {("tz2027", 3), ("", 1)}
+    await client.post("/api/check", json={"answers": {}, "campaign": "tz2027"})
+    await app.state.tally.flush()
+    assert (await Tally.get(campaign="tz2027")).count == 4

@@ -1,0 +1,150 @@
+"""The built static site (``make site``; ``make test`` builds it first)."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from service.config import ROOT
+
+SITE = ROOT / "build" / "site"
+pytestmark = pytest.mark.skipif(not (SITE / "index.html").exists(),
+                                reason="site not built: run `make site` (make test does)")
+
+# URLs inside Material's JS bundle that are only fetched for features this site never uses:
+# GitHub/GitLab repository facts (no repo_url is set), mermaid diagrams (none in the
+# content) and the clipboard library's home page (a comment). The ResizeObserver polyfill is
+# only fetched by browsers older than Chrome 64, which WeChat no longer ships. The search
+# worker names lunr's home page and the Porter stemmer's in its licence banner, and a help
+# link in a console warning: text, never fetched.
+JS_ALLOWED = re.compile(
+    r"https?://(lunrjs\.com$|tartarus\.org/~martin/|bit\.ly/2s3ChXG$|api\.github\.com/(repos|users)/|\$\{e\}/api/v4/projects/|unpkg\.com/mermaid@|"
+    r"clipboardjs\.com/|unpkg\.com/resize-observer-polyfill)"
+)
+
+
+class _Refs(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.loads: list[str] = []  # URLs the browser fetches by itself
+        self.links: list[str] = []  # URLs a person can follow
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag in ("script", "img", "iframe", "audio", "video", "source") and a.get("src"):
+            self.loads.append(a["src"])
+        if tag == "link" and a.get("href"):
+            rel = (a.get("rel") or "").lower()
+            if rel not in ("canonical", "alternate"):
+                self.loads.append(a["href"])
+        if tag == "a" and a.get("href"):
+            self.links.append(a["href"])
+
+
+def _html_files() -> list[Path]:
+    return sorted(SITE.rglob("*.html"))
+
+
+def test_every_program_has_a_published_guide(catalog):
+    for p in catalog.programs:
+        page = SITE / "guides" / p.slug / "index.html"
+        assert page.exists(), p.slug
+        html = page.read_text("utf-8")
+        assert "最后核对" in html and "政策依据" in html and "举几个例子" in html
+
+
+def test_no_page_loads_anything_from_another_host():
+    for page in _html_files():
+        refs = _Refs()
+        refs.feed(page.read_text("utf-8"))
+        for url in refs.loads:
+            assert not urlsplit(url).netloc, f"{page}: loads {url}"
+    for css in SITE.rglob("*.css"):
+        text = css.read_text("utf-8", errors="replace")
+        for url in re.findall(r"url\(\s*['\"]?([^)'\"]+)", text) + re.findall(
+                r"@import\s+['\"]([^'\"]+)", text):
+            assert not urlsplit(url).netloc, f"{css}: {url}"
+    # The scripts pages run: the theme bundle, the search worker and our own. (lunr's
+    # language files only mention URLs in comments.)
+    scripts = [*SITE.glob("assets/javascripts/bundle.*.js"),
+               *SITE.glob("assets/javascripts/workers/*.js"), *SITE.glob("assets/jy/*.js")]
+    assert len(scripts) >= 3
+    for js in scripts:
+        text = js.read_text("utf-8", errors="replace")
+        for url in re.findall(r"https?://[^\s\"'`)]+", text):
+            if "w3.org" in url:  # XML namespace names, never fetched
+                continue
+            assert JS_ALLOWED.match(url), f"{js}: {url}"
+
+
+def test_no_google_fonts_or_analytics():
+    for page in _html_files():
+        html = page.read_text("utf-8")
+        assert "fonts.googleapis" not in html and "fonts.gstatic" not in html
+        assert "googletagmanager" not in html and "google-analytics" not in html
+
+
+def test_the_content_has_no_mermaid_diagrams():
+    # Material would fetch mermaid from a foreign CDN for them.
+    for md in (ROOT / "content").rglob("*.md"):
+        assert "```mermaid" not in md.read_text("utf-8"), md
+
+
+def test_every_internal_link_resolves():
+    for page in _html_files():
+        refs = _Refs()
+        refs.feed(page.read_text("utf-8"))
+        for href in refs.links + refs.loads:
+            parts = urlsplit(href)
+            if parts.scheme or parts.netloc or not parts.path or href.startswith("#"):
+                continue
+            if parts.path.startswith("/api/") or parts.path.startswith(("/check/", "/apply/",
+                                                                       "/status/")):
+                target_dir = parts.path
+            else:
+                target_dir = None
+            path = unquote(parts.path)
+            base = SITE if path.startswith("/") else page.parent
+            target = (base / path.lstrip("/")).resolve()
+            if target_dir and target_dir.startswith(("/apply/", "/status/")):
+                continue  # pages of later issues
+            if target_dir and target_dir.startswith("/api/"):
+                continue
+            ok = target.is_file() or (target / "index.html").is_file()
+            assert ok, f"{page.relative_to(SITE)}: broken link {href}"
+
+
+def test_the_home_page_says_what_to_do_in_chinese():
+    html = (SITE / "index.html").read_text("utf-8")
+    assert 'lang="zh' in html
+    for words in ("测一测", "看政策", "12333", "我想创业", "我被欠薪了", "我是企业/单位"):
+        assert words in html
+
+
+def _search_docs() -> list[dict]:
+    return json.loads((SITE / "search" / "search_index.json").read_text("utf-8"))["docs"]
+
+
+@pytest.mark.parametrize("word, slug", [
+    ("贷款", "startup-guarantee-loan"),
+    ("见习", "graduate-internship"),
+    ("失业金", "unemployment-insurance"),
+    ("欠薪", "unpaid-wages"),
+    ("骑手", "gig-injury-insurance-subsidy"),
+])
+def test_search_finds_guides_by_everyday_words(word, slug):
+    # Material segments Chinese with jieba and joins words with U+200B; a word is found when
+    # it stands as its own token in the guide's indexed text.
+    hits = {d["location"].split("#")[0] for d in _search_docs()
+            if word in re.split(r"[\s\u200b\-，。、；：！？（）《》“”]+", d["text"] + " " + d["title"])}
+    assert f"guides/{slug}/" in hits, f"{word}: {sorted(hits)[:10]}"
+
+
+def test_the_targets_page_shows_the_plan_table_with_its_source():
+    html = (SITE / "targets" / "index.html").read_text("utf-8")
+    assert "<table" in html and "17.5" in html and "枣人社发〔2021〕14号" in html
