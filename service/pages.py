@@ -83,10 +83,7 @@ def guide_markdown(p: Program, catalog: Catalog) -> str:
         f'<p class="jy-summary">{d.summary}</p>',
         "",
         f'<p class="jy-actions"><a class="md-button md-button--primary" '
-        f'href="/check/?program={d.slug}">测一测我能不能办</a>'
-        + (f' <a class="md-button" href="/apply/?program={d.slug}">在线申请</a>'
-           if d.applies_online else "")
-        + "</p>",
+        f'href="/check/?program={d.slug}">测一测我能不能办</a></p>',
         "",
         "## 这是什么", "", s["这是什么"], "",
         "## 谁可以申请", "", s["谁可以申请"], "",

@@ -82,7 +82,9 @@
     var n = 0; for (var k in state.answers) n++;
     var c = last ? last.counts : null;
     var p = el("p", { "class": "jy-progress" });
-    p.textContent = "已回答 " + n + " 题" + (c ? "，已找到 " + (c.eligible + c.maybe) + " 项可能适合你" : "");
+    var total = c ? c.eligible + c.maybe + c.ineligible : 0;
+    if (!n || !c) p.textContent = "一共 " + total + " 项政策，回答几个问题帮你找出来";
+    else p.textContent = "已回答 " + n + " 题：" + c.eligible + " 项符合，" + c.maybe + " 项还要再问问";
     return p;
   }
 
