@@ -117,6 +117,7 @@ def guide_markdown(p: Program, catalog: Catalog) -> str:
         out += ["## 相关政策", ""]
         out += [f"- [{catalog.by_slug[r].data.title}]({r}.md)" for r in d.related]
         out += [""]
+    out += ["有看不懂的词？看[名词解释](../glossary.md)。", ""]
     if d.keywords:
         out += [f'<p class="jy-keywords">也可以叫：{"、".join(d.keywords)}</p>', ""]
     out += [

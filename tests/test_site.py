@@ -56,6 +56,7 @@ def test_every_program_has_a_published_guide(catalog):
         assert page.exists(), p.slug
         html = page.read_text("utf-8")
         assert "最后核对" in html and "政策依据" in html and "举几个例子" in html
+        assert 'href="../../glossary/"' in html  # every guide links the glossary
 
 
 def test_no_page_loads_anything_from_another_host():
