@@ -272,8 +272,6 @@ def load_program(path: Path) -> Program:
         bad("documents", "list what to bring (at least one item)")
     if not data.offices:
         bad("offices", "say where to go (at least one office or channel)")
-    if data.applicant == "employer" and data.applies_online:
-        pass  # employers may apply too; nothing to check
 
     rules: tuple[engine.Rule, ...] = ()
     try:

@@ -6,7 +6,7 @@ Every setting is documented in the README's configuration table.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,7 +31,6 @@ class Settings:
     site_dir: Path = ROOT / "build" / "site"
     max_json_body: int = 8 * 1024
     log_level: str = "info"
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def production(self) -> bool:
