@@ -167,8 +167,11 @@ class Catalog:
     programs: tuple[Program, ...]
     by_slug: dict[str, Program]
 
-    def rules(self) -> list[tuple[engine.Rule, ...]]:
-        return [p.rules for p in self.programs]
+    def rules(self) -> tuple[tuple[engine.Rule, ...], ...]:
+        return self._rules
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_rules", tuple(p.rules for p in self.programs))
 
 
 class CatalogError(Exception):

@@ -49,7 +49,7 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(plain) if len(s.strip()) >= 2]
 
 
-def check_program(p: Program, content_dir: Path) -> list[str]:
+def check_program(p: Program) -> list[str]:
     problems: list[str] = []
     name = str(p.path)
     known = " ".join(f"{f.label} {f.value}" for f in p.data.facts)
@@ -83,10 +83,10 @@ def check_program(p: Program, content_dir: Path) -> list[str]:
     return problems
 
 
-def check_catalog(catalog: Catalog, content_dir: Path) -> list[str]:
+def check_catalog(catalog: Catalog) -> list[str]:
     problems: list[str] = []
     for p in catalog.programs:
-        problems += check_program(p, content_dir)
+        problems += check_program(p)
     return problems
 
 
@@ -96,4 +96,4 @@ def run(content_dir: Path) -> list[str]:
         catalog = load_catalog(content_dir)
     except CatalogError as e:
         return e.problems
-    return check_catalog(catalog, content_dir)
+    return check_catalog(catalog)

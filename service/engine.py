@@ -75,6 +75,8 @@ class Rule:
 
     label: str
     node: Node
+    # (fact, number thresholds) found in the condition, for estimating what a question settles
+    points: tuple[tuple[str, tuple[int, ...]], ...] = ()
 
 
 def _leaf(fact: Fact, op: str, arg: Any, path: str) -> Callable[[Answers, int], Tri]:
@@ -201,6 +203,13 @@ def compile_node(spec: Any, path: str) -> Node:
                 points=tuple(points))
 
 
+def _leaves(node: Node) -> Iterable[Node]:
+    if node.fact is not None:
+        yield node
+    for child in node.children:
+        yield from _leaves(child)
+
+
 def compile_rules(specs: Any, path: str = "conditions") -> tuple[Rule, ...]:
     """Compile a program's list of top-level conditions; each needs a label."""
     if not isinstance(specs, list):
@@ -211,7 +220,9 @@ def compile_rules(specs: Any, path: str = "conditions") -> tuple[Rule, ...]:
         label = spec.get("label") if isinstance(spec, dict) else None
         if not isinstance(label, str) or not label.strip():
             raise ConditionError(f"{where}.label", "every condition needs a plain-language label")
-        rules.append(Rule(label=label.strip(), node=compile_node(spec, where)))
+        node = compile_node(spec, where)
+        points = tuple((leaf.fact, leaf.points) for leaf in _leaves(node) if leaf.points)
+        rules.append(Rule(label=label.strip(), node=node, points=points))
     return tuple(rules)
 
 
@@ -285,13 +296,6 @@ def needed_facts(rules: tuple[Rule, ...], answers: Answers, year: int) -> set[st
     return out
 
 
-def _leaves(node: Node) -> Iterable[Node]:
-    if node.fact is not None:
-        yield node
-    for child in node.children:
-        yield from _leaves(child)
-
-
 def _candidates(fid: str, programs: list[tuple[Rule, ...]], year: int) -> list[Any]:
     """Answers to try for a fact when estimating how many programs it would settle."""
     fact = FACTS_BY_ID[fid]
@@ -301,8 +305,8 @@ def _candidates(fid: str, programs: list[tuple[Rule, ...]], year: int) -> list[A
         return [o.value for o in fact.options]
     if fact.type == "multi":
         return [[]] + [[o.value] for o in fact.options]
-    points = {p for rules in programs for r in rules for leaf in _leaves(r.node)
-              if leaf.fact == fid for p in leaf.points}
+    points = {p for rules in programs for r in rules for f, pts in r.points if f == fid
+              for p in pts}
     if fact.type == "year":
         points = {year + p if p <= 1 else p for p in points}
     return sorted(points) or [fact.min or 0]
@@ -315,24 +319,40 @@ def next_question(
     skip: Iterable[str] = (),
     focus: tuple[Rule, ...] | None = None,
 ) -> str | None:
+    """The fact to ask next, for callers that have not evaluated the programs yet."""
+    undecided = [(rules, needed) for rules in programs
+                 if (needed := needed_facts(rules, answers, year))]
+    focus_needed = needed_facts(focus, answers, year) if focus is not None else ()
+    return choose_question(undecided, answers, year, skip, focus_needed)
+
+
+def choose_question(
+    undecided: Iterable[tuple[tuple[Rule, ...], Iterable[str]]],
+    answers: Answers,
+    year: int,
+    skip: Iterable[str] = (),
+    focus_needed: Iterable[str] = (),
+) -> str | None:
     """The fact to ask next: the one expected to settle the most undecided programs.
 
-    For every fact an undecided program still needs, each plausible answer is tried and the
-    programs it would settle are counted; the fact with the highest average wins (ties go to
-    the earlier fact in the vocabulary). Facts in ``skip`` (the person said "不知道") are not
-    asked again. With ``focus`` (the person came from one program's guide), that program's
-    missing facts are asked first. A fact that no undecided program needs is never asked;
-    None means nothing left to ask would change a result.
+    ``undecided`` pairs each undecided program's rules with the facts it still needs (as
+    ``evaluate`` reports them in ``Outcome.missing``), so nothing is evaluated twice. For every
+    such fact, each plausible answer is tried and the programs it would settle are counted; the
+    fact with the highest average wins (ties go to the fact more programs need, then to the
+    earlier fact in the vocabulary). Facts in ``skip`` (the person said "不知道") are not asked
+    again. ``focus_needed`` (the missing facts of the program whose guide the person came from)
+    are asked first. A fact that no undecided program needs is never asked; None means nothing
+    left to ask would change a result.
     """
     skipped = frozenset(skip)
-    if focus is not None:
-        wanted = needed_facts(focus, answers, year) - skipped
-        if wanted:
-            return min(wanted, key=FACT_ORDER.__getitem__)
+    wanted = set(focus_needed) - skipped
+    if wanted:
+        return min(wanted, key=FACT_ORDER.__getitem__)
     needing: dict[str, list[tuple[Rule, ...]]] = {}
-    for rules in programs:
-        for f in needed_facts(rules, answers, year) - skipped:
-            needing.setdefault(f, []).append(rules)
+    for rules, needed in undecided:
+        for f in needed:
+            if f not in skipped:
+                needing.setdefault(f, []).append(rules)
     if not needing:
         return None
     trial = dict(answers)

@@ -222,3 +222,17 @@ async def test_a_campaign_check_is_counted_anonymously(client, app):
     await client.post("/api/check", json={"answers": {}, "campaign": "tz2027"})
     await app.state.tally.flush()
     assert (await Tally.get(campaign="tz2027")).count == 4
+
+
+@pytest.mark.parametrize("answers", [
+    {},
+    {"residence": "hukou"},
+    {"residence": "hukou", "is_employer": False, "groups": ["graduate"]},
+    {"residence": "resident", "work_status": "unemployed", "ui_years": 2},
+])
+async def test_the_api_asks_the_same_next_question_as_the_engine(client, catalog, answers):
+    from service import engine
+
+    body = (await client.post("/api/check", json={"answers": answers})).json()
+    expected = engine.next_question(catalog.rules(), answers, this_year())
+    assert (body["next_question"] or {}).get("id") == expected

@@ -41,8 +41,11 @@ def check_result(
 ) -> dict[str, Any]:
     """The self-check's answer for these (validated) answers: a pure function of its inputs."""
     results = []
+    undecided = []
     for p in catalog.programs:
         outcome = engine.evaluate(p.rules, answers, year)
+        if outcome.missing:
+            undecided.append((p.rules, outcome.missing))
         results.append({
             "slug": p.slug,
             "title": p.data.title,
@@ -54,8 +57,8 @@ def check_result(
             "applies_online": p.data.applies_online,
         })
     results.sort(key=lambda r: _STATUS_ORDER[r["status"]])
-    focus_rules = catalog.by_slug[focus].rules if focus else None
-    nq = engine.next_question(catalog.rules(), answers, year, skip, focus_rules)
+    focus_needed = engine.needed_facts(catalog.by_slug[focus].rules, answers, year) if focus else ()
+    nq = engine.choose_question(undecided, answers, year, skip, focus_needed)
     counts = {s: 0 for s in _STATUS_ORDER}
     for r in results:
         counts[r["status"]] += 1
