@@ -30,7 +30,8 @@ $(SITE)/.built: $(STAMP) $(SITE_INPUTS)
 db: $(STAMP)
 	$(PY) -m service migrate
 
-serve: site db
+# `service serve` applies pending migrations itself, once, before starting workers.
+serve: site
 	$(PY) -m service serve
 
 check-content: $(STAMP)

@@ -82,6 +82,8 @@ async def test_a_laid_off_worker_learns_about_unemployment_benefit_with_reasons(
     ui = next(r for r in body["results"] if r["slug"] == "unemployment-insurance")
     assert ui["status"] == "eligible"
     assert "失业保险交满1年 — 你交了8年失业保险，符合" in [x["text"] for x in ui["reasons"]]
+    eligible = [r["slug"] for r in body["results"] if r["status"] == "eligible"]
+    assert eligible[0] == "unemployment-insurance"  # the tailored match leads
     statuses = [r["status"] for r in body["results"]]
     assert statuses == sorted(statuses, key=["eligible", "maybe", "ineligible"].index)
 

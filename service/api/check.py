@@ -56,7 +56,9 @@ def check_result(
             "url": p.url,
             "applies_online": p.data.applies_online,
         })
-    results.sort(key=lambda r: _STATUS_ORDER[r["status"]])
+    # Within each group, programs that matched on more conditions (tailored to the person)
+    # come before general services that only ask where one lives.
+    results.sort(key=lambda r: (_STATUS_ORDER[r["status"]], -len(r["reasons"])))
     focus_needed = engine.needed_facts(catalog.by_slug[focus].rules, answers, year) if focus else ()
     nq = engine.choose_question(undecided, answers, year, skip, focus_needed)
     counts = {s: 0 for s in _STATUS_ORDER}
