@@ -17,7 +17,7 @@ from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
 
 from . import api
-from .api.check import make_checker
+from .api.check import Checker, make_body_checker
 from .catalog import Catalog, load_catalog
 from .config import Settings
 from .db import database_ok
@@ -73,7 +73,9 @@ def create_app(
         Mount("/api", routes=api.routes),
     ]
     if settings.site_dir.is_dir():
-        routes.append(Mount("/", StaticFiles(directory=settings.site_dir, html=True)))
+        # gzip for the site's pages and assets; API bodies are compressed once when cached
+        site = StaticFiles(directory=settings.site_dir, html=True)
+        routes.append(Mount("/", GZipMiddleware(site, minimum_size=500)))
     else:
         log.warning("site not built at %s: run `make site`", settings.site_dir)
         routes.append(Route("/", site_missing))
@@ -82,7 +84,6 @@ def create_app(
         routes=routes,
         middleware=[
             Middleware(HeadersMiddleware, hsts=settings.public_base_url.startswith("https://")),
-            Middleware(GZipMiddleware, minimum_size=500),
             Middleware(BodyLimitMiddleware, max_body_size=settings.max_json_body),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
@@ -90,7 +91,8 @@ def create_app(
     )
     app.state.settings = settings
     app.state.catalog = catalog
-    app.state.checker = make_checker(catalog)
+    app.state.check_body = make_body_checker(catalog, Checker(catalog))
+    app.state.encoded = {}  # JSON bodies that depend only on the catalog (see cached_json)
     app.state.tally = tally
     return app
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import time
 from collections import Counter
 
 from tortoise.exceptions import IntegrityError
@@ -18,21 +19,17 @@ from tortoise.expressions import F
 
 log = logging.getLogger("service.tally")
 
-Key = tuple[dt.datetime, str, str]
+Key = tuple[int, str, str]  # (hours since the epoch, event, campaign)
 MAX_KEYS = 5000  # bound memory if someone sends many made-up campaign codes
 OTHER = "(other)"
-
-
-def hour_of(now: dt.datetime) -> dt.datetime:
-    return now.astimezone(dt.timezone.utc).replace(minute=0, second=0, microsecond=0)
 
 
 class TallyBuffer:
     def __init__(self) -> None:
         self.counts: Counter[Key] = Counter()
 
-    def add(self, event: str, campaign: str = "", now: dt.datetime | None = None) -> None:
-        key = (hour_of(now or dt.datetime.now(dt.timezone.utc)), event, campaign)
+    def add(self, event: str, campaign: str = "", now: float | None = None) -> None:
+        key = (int(time.time() if now is None else now) // 3600, event, campaign)
         if key not in self.counts and len(self.counts) >= MAX_KEYS:
             key = (key[0], event, OTHER)
         self.counts[key] += 1
@@ -44,14 +41,15 @@ class TallyBuffer:
         pending, self.counts = self.counts, Counter()
         done = 0
         try:
-            for (hour, event, campaign), n in list(pending.items()):
+            for (hours, event, campaign), n in list(pending.items()):
+                hour = dt.datetime.fromtimestamp(hours * 3600, dt.timezone.utc)
                 where = dict(hour=hour, event=event, campaign=campaign)
                 if not await Tally.filter(**where).update(count=F("count") + n):
                     try:
                         await Tally.create(**where, count=n)
                     except IntegrityError:  # another worker created it meanwhile
                         await Tally.filter(**where).update(count=F("count") + n)
-                del pending[(hour, event, campaign)]
+                del pending[(hours, event, campaign)]
                 done += n
         except Exception as e:  # database away: keep the counts for the next try
             log.warning("tally flush failed (%s: %s); will retry", type(e).__name__, e)

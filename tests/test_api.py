@@ -238,3 +238,56 @@ async def test_the_api_asks_the_same_next_question_as_the_engine(client, catalog
     body = (await client.post("/api/check", json={"answers": answers})).json()
     expected = engine.next_question(catalog.rules(), answers, this_year())
     assert (body["next_question"] or {}).get("id") == expected
+
+
+async def test_reusing_program_outcomes_never_changes_an_answer(catalog):
+    """The memoised checker gives byte-for-byte what a fresh evaluation gives."""
+    import random
+
+    from service.api.check import Checker
+    from test_engine import _persona
+
+    rng = random.Random(3)
+    reused, fresh = Checker(catalog), Checker(catalog, cache_size=0, per_program=0)
+    for _ in range(300):
+        person = _persona(rng)
+        answers = {k: v for k, v in person.items() if rng.random() < 0.5}
+        skip = tuple(k for k in person if k not in answers and rng.random() < 0.2)
+        assert reused(answers, 2026, skip).raw == fresh(answers, 2026, skip).raw
+
+
+@pytest.mark.parametrize("method, path, payload", [
+    ("POST", "/api/check", {"answers": {"residence": "hukou"}}),
+    ("GET", "/api/programs", None),
+    ("GET", "/api/questions", None),
+])
+async def test_phones_get_compressed_json_that_decodes_to_the_same_answer(client, method, path,
+                                                                          payload):
+    import gzip
+
+    plain = await client.request(method, path, json=payload,
+                                 headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    raw = await client.request(method, path, json=payload, headers={"accept-encoding": "gzip"})
+    assert raw.headers["content-encoding"] == "gzip"
+    assert raw.headers["vary"] == "Accept-Encoding"
+    # httpx2 decodes gzip itself; the compressed size is what crossed the line
+    assert raw.json() == plain.json()
+    assert int(raw.headers["content-length"]) < len(gzip.compress(plain.content)) * 1.1
+    assert int(raw.headers["content-length"]) < len(plain.content) * 0.6
+
+
+async def test_repeated_bodies_are_answered_from_the_cache_but_bad_ones_never_stored(client,
+                                                                                       app):
+    cache = app.state.check_body
+    before = cache.cache_info().currsize
+    for _ in range(3):
+        r = await client.post("/api/check", json={"answers": {"residence": "hukou"}})
+        assert r.status_code == 200
+    info = cache.cache_info()
+    assert info.currsize == before + 1 and info.hits >= 2
+    for _ in range(3):
+        r = await client.post("/api/check", json={"answers": {"age": 3}})
+        assert r.status_code == 422  # refused every time, not only the first
+    assert cache.cache_info().currsize == before + 1
+    assert await app.state.tally.flush() == 3  # every good request counted, cache or not

@@ -4,10 +4,11 @@ from starlette.routing import Route
 
 from . import check, meta, programs
 
+# The self-check is the hot path at a job fair: matched first.
 routes = [
+    Route("/check", check.check, methods=["POST"]),
+    Route("/questions", check.questions, methods=["GET"]),
     Route("/programs", programs.list_programs, methods=["GET"]),
     Route("/programs/{slug}", programs.get_program, methods=["GET"]),
-    Route("/questions", check.questions, methods=["GET"]),
-    Route("/check", check.check, methods=["POST"]),
     Route("/openapi.json", meta.openapi, methods=["GET"]),
 ]

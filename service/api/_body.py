@@ -12,13 +12,19 @@ from ..errors import ApiError
 _DECODER = msgspec.json.Decoder()
 
 
-async def json_object(request: Request) -> dict[str, Any]:
+async def json_bytes(request: Request) -> bytes:
+    """The raw body of a JSON request (415 for any other content type)."""
     ctype = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if ctype != "application/json":
         raise ApiError(415, "unsupported_media_type",
                        "请用 JSON 格式提交（Content-Type: application/json）。")
+    return await request.body()
+
+
+def decode_object(raw: bytes) -> dict[str, Any]:
+    """A JSON object from raw bytes: 400 for broken JSON, 422 for anything but an object."""
     try:
-        data = _DECODER.decode(await request.body())
+        data = _DECODER.decode(raw)
     except msgspec.DecodeError:
         raise ApiError(400, "invalid_json", "提交的内容不是有效的 JSON。") from None
     if not isinstance(data, dict):

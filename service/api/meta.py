@@ -2,10 +2,13 @@
 
 from starlette.requests import Request
 
-from ..errors import JSON
+from starlette.responses import Response
+
+from ..errors import cached_json
 from ..openapi import document
 from .check import this_year
 
 
-async def openapi(request: Request) -> JSON:
-    return JSON(document(this_year()))
+async def openapi(request: Request) -> Response:
+    year = this_year()
+    return cached_json(request, ("openapi", year), lambda: document(year))
