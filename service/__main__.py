@@ -46,6 +46,37 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_new_key(args: argparse.Namespace, settings: Settings) -> int:
+    from .pii import new_key
+
+    print(new_key())
+    return 0
+
+
+def cmd_rotate_keys(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
+    from tortoise import Tortoise
+
+    from .db import rotate_keys
+    from .pii import Vault
+
+    async def run() -> tuple[int, int]:
+        await Tortoise.init(config=settings.tortoise_config())
+        try:
+            return await rotate_keys(Vault.from_settings(settings))
+        finally:
+            await Tortoise.close_connections()
+
+    rotated, unreadable = asyncio.run(run())
+    print(f"rotate-keys: re-encrypted {rotated} application(s) under the newest key")
+    if unreadable:
+        print(f"rotate-keys: {unreadable} application(s) fit none of DATA_KEYS; "
+              "put the old key back at the end of DATA_KEYS and run again", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from .server import serve
 
@@ -63,6 +94,10 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_serve)
 
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    sub.add_parser("new-key", help="print a new data key for DATA_KEYS").set_defaults(
+        func=cmd_new_key)
+    sub.add_parser("rotate-keys", help="re-encrypt personal data under the first of DATA_KEYS"
+                   ).set_defaults(func=cmd_rotate_keys)
     sub.add_parser("check-content", help="check every guide").set_defaults(
         func=cmd_check_content)
     sub.add_parser("build-pages", help="write the pages derived from the catalog").set_defaults(

@@ -23,7 +23,9 @@ from .config import Settings
 from .db import database_ok
 from .errors import EXCEPTION_HANDLERS, JSON
 from .middleware import BodyLimitMiddleware, HeadersMiddleware
+from .pii import Vault
 from .tally import TallyBuffer
+from .throttle import Throttle
 
 log = logging.getLogger("service")
 
@@ -94,6 +96,9 @@ def create_app(
     app.state.check_body = make_body_checker(catalog, Checker(catalog))
     app.state.encoded = {}  # JSON bodies that depend only on the catalog (see cached_json)
     app.state.tally = tally
+    app.state.vault = Vault.from_settings(settings)
+    # Failed status lookups: 10 per client per 15 minutes, then wait (no guessing).
+    app.state.lookup_throttle = Throttle("lookup", limit=10, window=15 * 60)
     return app
 
 

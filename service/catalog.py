@@ -275,6 +275,9 @@ def load_program(path: Path) -> Program:
         bad("documents", "list what to bring (at least one item)")
     if not data.offices:
         bad("offices", "say where to go (at least one office or channel)")
+    if data.applies_online and data.applicant != "person":
+        bad("applies_online", "the application form is for people (ID number, phone); an "
+            "employer's program must say applies_online: false and where employers apply")
 
     rules: tuple[engine.Rule, ...] = ()
     try:

@@ -31,6 +31,12 @@ class Settings:
     site_dir: Path = ROOT / "build" / "site"
     max_json_body: int = 8 * 1024
     log_level: str = "info"
+    # Fernet keys for personal data at rest, newest first (DATA_KEYS, comma-separated): the
+    # first encrypts, all decrypt, so a new key can be put in front and old rows rotated.
+    data_keys: tuple[str, ...] = ()
+    # The key for the keyed hashes (HMAC) of phone and ID numbers (LOOKUP_KEY). Unlike the
+    # data keys it cannot rotate without losing lookups: keep it as long as the data.
+    lookup_key: str = ""
 
     @property
     def production(self) -> bool:
@@ -54,6 +60,8 @@ class Settings:
             site_dir=Path(e.get("SITE_DIR", base.site_dir)),
             max_json_body=int(e.get("MAX_JSON_BODY", base.max_json_body)),
             log_level=e.get("LOG_LEVEL", base.log_level).lower(),
+            data_keys=tuple(k.strip() for k in e.get("DATA_KEYS", "").split(",") if k.strip()),
+            lookup_key=e.get("LOOKUP_KEY", "").strip(),
         )
         return replace(s, **overrides)
 
@@ -69,6 +77,16 @@ class Settings:
                 )
             if not self.public_base_url.startswith("https://"):
                 raise ConfigError("In production PUBLIC_BASE_URL must be an https:// address.")
+            if not self.data_keys or len(self.lookup_key) < 32:
+                raise ConfigError(
+                    "In production set DATA_KEYS (Fernet keys, newest first: "
+                    "`python -m service new-key`) and LOOKUP_KEY (at least 32 random "
+                    "characters) for the personal data of applications.")
+        from .pii import check_keys
+
+        problem = check_keys(self.data_keys)
+        if problem:
+            raise ConfigError(problem)
         if not self.database_url.split("://", 1)[0] in ("sqlite", "postgres", "postgresql"):
             raise ConfigError("DATABASE_URL must start with sqlite://, postgres:// or postgresql://")
         return self

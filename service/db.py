@@ -44,3 +44,32 @@ async def database_ok() -> bool:
         return True
     except Exception:  # any failure means "not healthy"; the caller reports it
         return False
+
+
+async def rotate_keys(vault) -> tuple[int, int]:
+    """Re-encrypt every application's personal data under the newest data key.
+
+    Returns (re-encrypted, unreadable). Each row is written with a compare-and-set on its old
+    token, so it is safe to run while the service is up. Unreadable rows (sealed with a key
+    no longer configured) are counted and left as they are.
+    """
+    from .models import Application
+    from .pii import InvalidToken
+
+    rotated = unreadable = 0
+    last = 0
+    while True:
+        batch = await (Application.filter(id__gt=last).exclude(sealed="")
+                       .order_by("id").limit(500).values_list("id", "sealed"))
+        if not batch:
+            return rotated, unreadable
+        for pk, token in batch:
+            last = pk
+            if vault.is_current(token):
+                continue
+            try:
+                fresh = vault.rotate(token)
+            except InvalidToken:
+                unreadable += 1
+                continue
+            rotated += await Application.filter(id=pk, sealed=token).update(sealed=fresh)

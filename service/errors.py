@@ -72,10 +72,11 @@ class ApiError(Exception):
         message: str,
         errors: list[dict[str, str]] | None = None,
         headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(code)
         self.status, self.code, self.message = status, code, message
-        self.errors, self.headers = errors, headers
+        self.errors, self.headers, self.extra = errors, headers, extra
 
 
 # Stable codes and Chinese messages for the HTTP errors Starlette raises by itself.
@@ -102,7 +103,10 @@ def _is_api(request: Request) -> bool:
 
 async def api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    return JSON(error_body(exc.code, exc.message, exc.errors), exc.status, headers=exc.headers)
+    body = error_body(exc.code, exc.message, exc.errors)
+    if exc.extra:
+        body.update(exc.extra)
+    return JSON(body, exc.status, headers=exc.headers)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:

@@ -1,7 +1,9 @@
 """Database models (Tortoise ORM). Schema changes go through `service/migrations/`.
 
-Nothing personal is stored here yet: ``Tally`` keeps anonymous counts (self-checks per hour,
-per campaign code) for the staff's funnel figures.
+Personal data (name, 身份证号, phone, the self-check answers and the applicant's note) is
+kept only inside ``Application.sealed``, encrypted with the data keys (see ``service.pii``).
+The columns next to it hold what staff filter on (program, district, status, dates) and keyed
+hashes that let the service recognise a phone number or an ID number without storing it.
 """
 
 from __future__ import annotations
@@ -22,3 +24,67 @@ class Tally(Model):
     class Meta:
         table = "tally"
         unique_together = (("hour", "event", "campaign"),)
+
+
+class Application(Model):
+    """One person's application for one program."""
+
+    id = fields.IntField(primary_key=True)
+    reference = fields.CharField(max_length=12, unique=True)  # e.g. "K7M2X9QPA", no dashes
+    program = fields.CharField(max_length=64, db_index=True)
+    district = fields.CharField(max_length=16, db_index=True)
+    status = fields.CharField(max_length=16, default="submitted", db_index=True)
+    campaign = fields.CharField(max_length=32, default="", db_index=True)
+    # Fernet token of {"name", "id_number", "phone", "answers", "note"}; "" once purged.
+    sealed = fields.TextField()
+    # HMAC of the phone number: the status lookup compares it, nothing is decrypted.
+    phone_hash = fields.CharField(max_length=64)
+    # HMAC of (ID number, program) while the application is open, NULL once closed: the
+    # unique index refuses a second open application by the same person for the same program.
+    open_key = fields.CharField(max_length=64, null=True, unique=True)
+    # The client's Idempotency-Key (HMAC'd) and a hash of the request it came with.
+    idem_key = fields.CharField(max_length=64, null=True, unique=True)
+    idem_fingerprint = fields.CharField(max_length=64, default="")
+    message = fields.TextField(default="")  # the staff's latest message to the applicant
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+    closed_at = fields.DatetimeField(null=True)
+    purged_at = fields.DatetimeField(null=True)
+
+    events: fields.ReverseRelation["ApplicationEvent"]
+
+    class Meta:
+        table = "application"
+
+
+class ApplicationEvent(Model):
+    """A status change: who, when, from, to, and the message to the applicant."""
+
+    id = fields.IntField(primary_key=True)
+    application: fields.ForeignKeyRelation[Application] = fields.ForeignKeyField(
+        "models.Application", related_name="events", on_delete=fields.CASCADE)
+    at = fields.DatetimeField(auto_now_add=True)
+    actor = fields.CharField(max_length=64)  # "applicant", "staff:<username>", "system"
+    from_status = fields.CharField(max_length=16, default="")
+    to_status = fields.CharField(max_length=16)
+    message = fields.TextField(default="")
+
+    class Meta:
+        table = "application_event"
+
+
+class Strike(Model):
+    """One counted attempt (a failed status lookup, a failed login...) by one client.
+
+    Kept in the database, not in a worker's memory, so that a throttle holds across every
+    worker behind the proxy. The client is stored as a keyed hash, never as an address.
+    """
+
+    id = fields.IntField(primary_key=True)
+    scope = fields.CharField(max_length=16)
+    client = fields.CharField(max_length=64)
+    at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "strike"
+        indexes = (("scope", "client", "at"),)

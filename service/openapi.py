@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from .catalog import AUDIENCES
-from .facts import FACTS
+from . import workflow
+from .facts import DISTRICTS, FACTS
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -124,11 +125,58 @@ def document(this_year: int) -> dict[str, Any]:
                 "properties": {"field": str_, "message": str_}}},
         },
     }
+    application_request = {
+        "type": "object", "additionalProperties": False,
+        "required": ["program", "name", "id_number", "phone", "district", "consent"],
+        "properties": {
+            "program": {"type": "string", "description": "政策编号（能在网上申请的）"},
+            "name": {"type": "string", "maxLength": 30, "description": "身份证上的姓名"},
+            "id_number": {"type": "string", "description": "18位居民身份证号"},
+            "phone": {"type": "string", "description": "大陆手机号，11位"},
+            "district": {"type": "string", "enum": [o.value for o in DISTRICTS]},
+            "consent": {"const": True, "description": "同意个人信息说明"},
+            "answers": check_request["properties"]["answers"],
+            "campaign": check_request["properties"]["campaign"],
+            "note": {"type": "string", "maxLength": 200},
+        },
+    }
+    office = {"type": "object", "properties": {k: str_ for k in
+                                               ("name", "where", "phone", "hours", "note")}}
+    app_status = {"type": "string", "enum": list(workflow.STATUSES)}
+    receipt = {
+        "type": "object",
+        "required": ["reference", "reference_display", "status", "status_text", "program",
+                     "program_title", "submitted_at", "next_step", "documents", "offices",
+                     "status_url"],
+        "properties": {
+            "reference": {"type": "string", "pattern": "^[2-9A-HJ-NP-Z]{9}$"},
+            "reference_display": str_, "status": app_status, "status_text": str_,
+            "program": str_, "program_title": str_, "submitted_at": str_, "next_step": str_,
+            "documents": {"type": "array", "items": str_},
+            "offices": {"type": "array", "items": office},
+            "status_url": str_,
+        },
+    }
+    application_status = {
+        "type": "object",
+        "required": ["reference", "status", "status_text", "message", "next_step",
+                     "submitted_at", "updated_at", "history", "program_title"],
+        "properties": {
+            "reference": str_, "reference_display": str_, "program": str_,
+            "program_title": str_, "status": app_status, "status_text": str_,
+            "message": str_, "next_step": str_, "submitted_at": str_, "updated_at": str_,
+            "documents": {"type": "array", "items": str_},
+            "history": {"type": "array", "items": {
+                "type": "object", "required": ["status", "at"],
+                "properties": {"status": app_status, "status_text": str_, "at": str_,
+                               "message": str_}}},
+        },
+    }
     slug_param = {"name": "slug", "in": "path", "required": True, "schema": str_}
     return {
         "openapi": "3.1.0",
         "info": {"title": "就业通 API", "version": "1",
-                 "description": "枣庄就业补贴与服务：政策目录、资格自测。"},
+                 "description": "枣庄就业补贴与服务：政策目录、资格自测、在线申请和查进度。"},
         "paths": {
             "/api/programs": {"get": {
                 "operationId": "listPrograms", "summary": "政策目录",
@@ -163,6 +211,33 @@ def document(this_year: int) -> dict[str, Any]:
                     "415": _error("不是 JSON"),
                     "422": _error("回答不对，errors 里说明每一项"),
                 }}},
+            "/api/applications": {"post": {
+                "operationId": "submitApplication", "summary": "提交申请，得到申请编号",
+                "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
+                                "schema": {"type": "string",
+                                           "pattern": "^[A-Za-z0-9_-]{16,64}$"},
+                                "description": "每份表单一个；重试时用同一个，不会重复申请"}],
+                "requestBody": {"required": True, "content": {
+                    "application/json": {"schema": _ref("ApplicationRequest")}}},
+                "responses": {
+                    "201": _json(_ref("Receipt"), "已收到（重试时返回同一份申请）"),
+                    "400": _error("不是有效的 JSON，或提交编号不对"),
+                    "409": _error("同一个人已有一份办理中的同项申请；reference 是它的编号"),
+                    "413": _error("内容太大"),
+                    "415": _error("不是 JSON"),
+                    "422": _error("有的项不对，errors 里说明每一项"),
+                }}},
+            "/api/applications/{reference}": {"get": {
+                "operationId": "getApplication", "summary": "用申请编号和手机号查进度",
+                "parameters": [
+                    {"name": "reference", "in": "path", "required": True, "schema": str_},
+                    {"name": "phone", "in": "query", "required": True, "schema": str_}],
+                "responses": {
+                    "200": _json(_ref("ApplicationStatus"), "办理进度"),
+                    "404": _error("编号或手机号不对（两种情况回答一样）"),
+                    "422": _error("编号或手机号的格式不对"),
+                    "429": _error("试错太多次，Retry-After 秒后再试"),
+                }}},
             "/api/openapi.json": {"get": {
                 "operationId": "openapi", "summary": "本文档",
                 "responses": {"200": {"description": "OpenAPI 文档",
@@ -172,5 +247,7 @@ def document(this_year: int) -> dict[str, Any]:
             "Source": source, "Program": program, "ProgramDetail": detail,
             "Question": question, "CheckRequest": check_request,
             "CheckResponse": check_response, "Error": error,
+            "ApplicationRequest": application_request, "Receipt": receipt,
+            "ApplicationStatus": application_status,
         }},
     }

@@ -36,9 +36,17 @@ def test_production_refuses_the_development_secret():
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         Settings.from_env({"JY_ENV": "production",
                            "PUBLIC_BASE_URL": "https://jy.example.cn"}).validate()
-    ok = Settings.from_env({"JY_ENV": "production", "SECRET_KEY": "k" * 40,
-                            "PUBLIC_BASE_URL": "https://jy.example.cn"}).validate()
-    assert ok.production
+    env = {"JY_ENV": "production", "SECRET_KEY": "k" * 40,
+           "PUBLIC_BASE_URL": "https://jy.example.cn"}
+    with pytest.raises(ConfigError, match="DATA_KEYS"):
+        Settings.from_env(env).validate()  # personal data needs its own keys
+    with pytest.raises(ConfigError, match="not a Fernet key"):
+        Settings.from_env({**env, "DATA_KEYS": "secret", "LOOKUP_KEY": "l" * 40}).validate()
+    from service.pii import new_key
+
+    ok = Settings.from_env({**env, "DATA_KEYS": f"{new_key()}, {new_key()}",
+                            "LOOKUP_KEY": "l" * 40}).validate()
+    assert ok.production and len(ok.data_keys) == 2
 
 
 def test_the_cli_refuses_production_without_a_secret():
@@ -79,8 +87,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _get(url: str, **headers: str):
-    req = urllib.request.Request(url, headers=headers)
+def _get(url: str, data: bytes | None = None, **headers: str):
+    req = urllib.request.Request(url, data=data, headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=5) as r:
             return r.status, dict(r.headers), r.read()
@@ -89,7 +97,7 @@ def _get(url: str, **headers: str):
 
 
 @pytest.fixture(params=["sqlite"] + (["postgres"] if PG_URL else []))
-def server(request, tmp_path):
+def served(request, tmp_path):
     if not (ROOT / "build/site/index.html").exists():
         pytest.skip("site not built: run `make site`")
     port = _free_port()
@@ -111,12 +119,13 @@ def server(request, tmp_path):
         proc.kill()
         proc.wait()
         pytest.fail(log.read_text()[-2000:])
-    yield base
+    yield base, url
     proc.terminate()
     proc.wait(timeout=20)
 
 
-def test_the_server_serves_the_chinese_home_page_and_the_api(server):
+def test_the_server_serves_the_chinese_home_page_and_the_api(served):
+    server, _ = served
     status, headers, body = _get(server + "/")
     assert status == 200 and "就业通" in body.decode()
     assert headers["cache-control"] == "no-cache"
@@ -124,7 +133,8 @@ def test_the_server_serves_the_chinese_home_page_and_the_api(server):
     assert status == 200 and b"unemployment-insurance" in body
 
 
-def test_the_server_compresses_and_caches_hashed_assets(server):
+def test_the_server_compresses_and_caches_hashed_assets(served):
+    server, _ = served
     css = next((ROOT / "build/site/assets/stylesheets").glob("main.*.min.css"))
     status, headers, body = _get(f"{server}/assets/stylesheets/{css.name}",
                                  **{"Accept-Encoding": "gzip"})
@@ -134,7 +144,58 @@ def test_the_server_compresses_and_caches_hashed_assets(server):
     assert gzip.decompress(body) == css.read_bytes()
 
 
-def test_the_server_shows_a_chinese_404_page(server):
+def test_the_server_shows_a_chinese_404_page(served):
+    server, _ = served
     status, _, body = _get(server + "/no-such-page/")
     assert status == 404
     assert "404" in body.decode() and 'lang="zh' in body.decode()
+
+
+def _stored_references(db_url: str) -> list[str]:
+    if db_url.startswith("sqlite://"):
+        with sqlite3.connect(db_url.removeprefix("sqlite://")) as conn:
+            return [r for (r,) in conn.execute("select reference from application")]
+    import asyncio
+
+    import asyncpg
+
+    async def fetch() -> list[str]:
+        conn = await asyncpg.connect(db_url)
+        try:
+            return [r["reference"] for r in await conn.fetch("select reference from application")]
+        finally:
+            await conn.close()
+
+    return asyncio.run(fetch())
+
+
+def test_applications_sent_at_once_are_each_stored_exactly_once(served):
+    """A burst from many phones, each send retried once with its key, on a real server."""
+    import json
+    from concurrent.futures import ThreadPoolExecutor
+
+    from people import form, key
+
+    server, db_url = served
+
+    def send(body_and_key):
+        body, headers = body_and_key
+        data = json.dumps(body).encode()
+        hdrs = {"Content-Type": "application/json", **headers}
+        first = _get(server + "/api/applications", data, **hdrs)
+        retry = _get(server + "/api/applications", data, **hdrs)  # "did it go through?"
+        return first, retry
+
+    jobs = [(form(), key()) for _ in range(60)]
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(send, jobs))
+    acknowledged = []
+    for (status, _, body), (status2, _, body2) in results:
+        assert status == status2 == 201, body
+        assert json.loads(body)["reference"] == json.loads(body2)["reference"]
+        acknowledged.append(json.loads(body)["reference"])
+    stored = _stored_references(db_url)
+    for ref in acknowledged:
+        assert stored.count(ref) == 1
+    status, _, body = _get(f"{server}/api/applications/{acknowledged[0]}?phone=13800138000")
+    assert status == 200 and json.loads(body)["status"] == "submitted"

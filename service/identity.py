@@ -1,0 +1,88 @@
+"""Checking what a person types into the application form: name, 身份证号, mobile number.
+
+Pure functions. Each returns ``(clean value, None)`` or ``(None, a Chinese message that says
+how to fix it)``. The page runs the same checks as the person types (site/assets/jy/apply.js);
+these are the ones that count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+# GB 11643-1999: weights of the first 17 digits, and the check character for sum mod 11.
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK = "10X98765432"
+# The first two digits: provinces, autonomous regions and municipalities (GB/T 2260).
+_PROVINCES = frozenset(
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 "
+    "61 62 63 64 65 71 81 82 83".split())
+_SPACES = re.compile(r"[\s\-－—_]+")
+_NAME = re.compile(r"^[\u3400-\u9fffA-Za-z][\u3400-\u9fffA-Za-z·•. ]{0,28}[\u3400-\u9fffA-Za-z]$")
+MIN_AGE = 16  # the legal minimum working age (劳动法第十五条)
+
+
+def id_check_char(first17: str) -> str:
+    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS)) % 11]
+
+
+def clean_id_number(raw: object, today: dt.date) -> tuple[str | None, str | None]:
+    if not isinstance(raw, str) or not raw.strip():
+        return None, "请填写身份证号。"
+    value = _SPACES.sub("", unicodedata.normalize("NFKC", raw)).upper()
+    if len(value) != 18:
+        return None, f"身份证号应该是18位，你填了{len(value)}位。请对着身份证再核对一下。"
+    if not (value[:17].isdigit() and (value[17].isdigit() or value[17] == "X")):
+        return None, "身份证号前17位都是数字，最后一位是数字或字母X。"
+    if value[:2] not in _PROVINCES:
+        return None, "身份证号开头两位不对，请对着身份证再核对一下。"
+    try:
+        born = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return None, "身份证号里的出生日期（第7到14位）不对，请再核对一下。"
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    if born > today or age > 120:
+        return None, "身份证号里的出生日期（第7到14位）不对，请再核对一下。"
+    if age < MIN_AGE:
+        return None, f"按身份证号，申请人还不满{MIN_AGE}岁。请用本人的身份证号申请。"
+    if id_check_char(value[:17]) != value[17]:
+        return None, "身份证号有一位不对（最后一位对不上），请对着身份证逐位核对。"
+    return value, None
+
+
+def clean_phone(raw: object) -> tuple[str | None, str | None]:
+    if not isinstance(raw, str) or not raw.strip():
+        return None, "请填写手机号，查进度要用。"
+    value = _SPACES.sub("", unicodedata.normalize("NFKC", raw))
+    if value.startswith("+86"):
+        value = value[3:]
+    elif value.startswith("0086"):
+        value = value[4:]
+    if not value.isdigit():
+        return None, "手机号只填数字，一共11位。"
+    if len(value) != 11:
+        return None, f"手机号应该是11位，你填了{len(value)}位。"
+    if not re.match(r"^1[3-9]", value):
+        return None, "手机号应该以13到19开头。请填手机号，不要填座机。"
+    return value, None
+
+
+def clean_name(raw: object) -> tuple[str | None, str | None]:
+    if not isinstance(raw, str) or not raw.strip():
+        return None, "请填写姓名。"
+    value = " ".join(unicodedata.normalize("NFKC", raw).split())
+    if len(value) > 30:
+        return None, "姓名太长了，请只填身份证上的姓名。"
+    if not _NAME.match(value):
+        return None, "请填身份证上的姓名：汉字或字母，至少两个字，不要有数字或符号。"
+    return value, None
+
+
+def mask_id(id_number: str) -> str:
+    """What staff see by default: the region and the last digit, e.g. 370402**********1X."""
+    return id_number[:6] + "*" * 10 + id_number[-2:]
+
+
+def mask_phone(phone: str) -> str:
+    return phone[:3] + "****" + phone[-4:]

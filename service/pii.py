@@ -1,0 +1,86 @@
+"""Personal data at rest: encryption with rotatable keys, and keyed hashes for lookups.
+
+- ``seal``/``open`` encrypt a small JSON object with Fernet (AES-128-CBC + HMAC-SHA256).
+  ``MultiFernet`` takes the keys newest first: the first encrypts, any of them decrypts, and
+  ``rotate`` re-encrypts a token under the newest key (``python -m service rotate-keys``).
+- ``digest`` is an HMAC-SHA256 under a separate lookup key: the same phone or ID number
+  always gives the same digest, so the service can compare and find without decrypting, while
+  someone holding a copy of the database cannot test guesses without the key.
+
+In development, keys are derived from SECRET_KEY so that `make serve` works with no set-up;
+production refuses to start without DATA_KEYS and LOOKUP_KEY (see ``Settings.validate``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from typing import Any
+
+import msgspec
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+_encode = msgspec.json.Encoder().encode
+_decode = msgspec.json.Decoder().decode
+
+
+def new_key() -> str:
+    return Fernet.generate_key().decode()
+
+
+def check_keys(keys: tuple[str, ...]) -> str | None:
+    """A message saying what is wrong with the configured data keys, or None."""
+    for i, key in enumerate(keys, 1):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            return (f"DATA_KEYS: key {i} is not a Fernet key (32 bytes, url-safe base64; "
+                    "make one with `python -m service new-key`)")
+    return None
+
+
+def _derived(secret: str, purpose: str) -> bytes:
+    return hashlib.sha256(f"jiuyetong:{purpose}:{secret}".encode()).digest()
+
+
+class Vault:
+    """Encrypts and hashes personal data with the configured keys."""
+
+    def __init__(self, data_keys: tuple[str, ...], lookup_key: str, secret_key: str) -> None:
+        keys = data_keys or (base64.urlsafe_b64encode(_derived(secret_key, "data")).decode(),)
+        self._fernet = MultiFernet([Fernet(k) for k in keys])
+        self._newest = Fernet(keys[0])
+        self._lookup = lookup_key.encode() if lookup_key else _derived(secret_key, "lookup")
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> "Vault":
+        return cls(settings.data_keys, settings.lookup_key, settings.secret_key)
+
+    def seal(self, data: dict[str, Any]) -> str:
+        return self._fernet.encrypt(_encode(data)).decode()
+
+    def open(self, token: str) -> dict[str, Any]:
+        """The sealed object; raises ``InvalidToken`` when no configured key fits."""
+        return _decode(self._fernet.decrypt(token.encode()))
+
+    def rotate(self, token: str) -> str:
+        return self._fernet.rotate(token.encode()).decode()
+
+    def is_current(self, token: str) -> bool:
+        """True when the token is already encrypted under the newest key."""
+        try:
+            self._newest.decrypt(token.encode())
+        except InvalidToken:
+            return False
+        return True
+
+    def digest(self, *parts: str) -> str:
+        msg = "\x1f".join(parts).encode()
+        return hmac.new(self._lookup, msg, hashlib.sha256).hexdigest()
+
+    def same(self, a: str, b: str) -> bool:
+        return hmac.compare_digest(a, b)
+
+
+__all__ = ["InvalidToken", "Vault", "check_keys", "new_key"]

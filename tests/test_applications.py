@@ -1,0 +1,338 @@
+"""Applying from the phone and checking the status later: what a person (and a guesser) sees."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import itertools
+
+import httpx2
+import jsonschema
+import pytest
+from tortoise.context import tortoise_test_context
+
+from service import workflow
+from service.api.check import this_year
+from service.app import create_app
+from service.config import Settings
+from service.models import Application, ApplicationEvent
+from service.openapi import document
+from service.reference import ALPHABET, check_char, display, new_reference, normalize
+
+from people import form, key, make_id
+
+# The sample number printed in GB 11643 and widely used as an example: valid, check char X.
+SAMPLE_IDS = ["11010519491231002X"]
+
+
+def _validator(name: str):
+    doc = document(this_year())
+    return jsonschema.Draft202012Validator(
+        {"$ref": f"#/components/schemas/{name}", "components": doc["components"]})
+
+
+async def test_a_valid_application_gets_a_reference_and_what_to_bring(client, catalog):
+    r = await client.post("/api/applications", json=form(), headers=key())
+    assert r.status_code == 201, r.text
+    body = r.json()
+    _validator("Receipt").validate(body)
+    assert normalize(body["reference"]) == (body["reference"], None)
+    assert body["reference_display"] == display(body["reference"])
+    assert body["status"] == "submitted" and body["status_text"] == "已提交，等待受理"
+    assert body["documents"] == catalog.by_slug["startup-guarantee-loan"].data.documents
+    app = await Application.get(reference=body["reference"])
+    assert (app.program, app.district, app.status) == (
+        "startup-guarantee-loan", "tengzhou", "submitted")
+    events = await ApplicationEvent.filter(application_id=app.id)
+    assert [(e.actor, e.from_status, e.to_status) for e in events] == [
+        ("applicant", "", "submitted")]
+
+
+@pytest.mark.parametrize("id_number", SAMPLE_IDS + [
+    "11010519491231002x", "110105 1949 1231 002X", "１１０１０５１９４９１２３１００２Ｘ"])
+async def test_real_id_numbers_are_accepted_as_written(client, id_number):
+    r = await client.post("/api/applications", json=form(id_number=id_number), headers=key())
+    assert r.status_code == 201, r.text
+
+
+@pytest.mark.parametrize("field,value,fragment", [
+    ("id_number", "110105194912310021", "最后一位"),           # wrong check digit
+    ("id_number", "11010519491231002", "18位"),               # 17 characters
+    ("id_number", "1101051949123100XX", "前17位都是数字"),
+    ("id_number", "110105199902300016", "出生日期"),           # 30 February
+    ("id_number", "990105194912310028", "开头两位"),           # no province 99
+    ("id_number", "440524188001010014", "出生日期"),           # GB 11643's sample: 146 years old
+    ("id_number", None, "请填写身份证号"),
+    ("phone", "1380013800", "11位"),
+    ("phone", "12800138000", "13到19开头"),
+    ("phone", "0632-1234567", "不要填座机"),  # a landline in Zaozhuang
+    ("phone", "138ab138000", "只填数字"),
+    ("phone", 13800138000, "请填写手机号"),
+    ("name", "", "请填写姓名"),
+    ("name", "张3", "汉字或字母"),
+    ("name", "<script>", "汉字或字母"),
+    ("district", "beijing", "所在的区"),
+    ("consent", False, "我同意"),
+    ("consent", "true", "我同意"),
+    ("program", "no-such-program", "没有这项政策"),
+    ("program", "labour-dispute", "到窗口办理"),      # not taken online
+    ("note", "字" * 201, "最多200个字"),
+    ("campaign", "bad code!", "活动编号"),
+])
+async def test_each_bad_field_is_named_with_a_fix_and_nothing_is_stored(
+        client, field, value, fragment):
+    r = await client.post("/api/applications", json=form(**{field: value}), headers=key())
+    assert r.status_code == 422, r.text
+    body = r.json()
+    assert body["code"] == "invalid_application"
+    [error] = [e for e in body["errors"] if e["field"] == field]
+    assert fragment in error["message"]
+    assert await Application.all().count() == 0
+    assert await ApplicationEvent.all().count() == 0
+
+
+async def test_an_id_number_of_a_child_or_from_the_future_is_refused(client):
+    today = dt.date.today()
+    child = make_id(born=f"{today.year - 10}0101")
+    future = make_id(born=f"{today.year + 1}0101")
+    for id_number, fragment in ((child, "不满16岁"), (future, "出生日期")):
+        r = await client.post("/api/applications", json=form(id_number=id_number))
+        assert r.status_code == 422 and fragment in r.json()["errors"][0]["message"]
+
+
+async def test_phone_numbers_are_accepted_with_spaces_and_country_code(client):
+    for phone in ("138 0013 8000", "+86 13800138000", "138-0013-8000"):
+        r = await client.post("/api/applications", json=form(phone=phone), headers=key())
+        assert r.status_code == 201, r.text
+        got = await client.get(f"/api/applications/{r.json()['reference']}",
+                               params={"phone": "13800138000"})
+        assert got.status_code == 200
+
+
+async def test_only_the_answers_the_program_looks_at_are_kept(client, app):
+    answers = {"age": 30, "residence": "hukou", "gender": "female", "ui_years": 3}
+    r = await client.post("/api/applications", json=form(answers=answers), headers=key())
+    row = await Application.get(reference=r.json()["reference"])
+    kept = app.state.vault.open(row.sealed)["answers"]
+    assert "gender" not in kept and "ui_years" not in kept
+    assert kept["residence"] == "hukou"
+
+
+async def test_unknown_fields_and_wrong_content_types_are_refused(client):
+    r = await client.post("/api/applications", json=form(wechat_id="x"), headers=key())
+    assert r.status_code == 422 and r.json()["code"] == "unknown_field"
+    r = await client.post("/api/applications", content=b"name=x",
+                          headers={"content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 415
+    r = await client.post("/api/applications", content=b"{", headers={
+        "content-type": "application/json"})
+    assert r.status_code == 400
+    r = await client.post("/api/applications", json=form(),
+                          headers={"Idempotency-Key": "short"})
+    assert r.status_code == 400 and r.json()["code"] == "invalid_idempotency_key"
+    assert await Application.all().count() == 0
+
+
+async def test_a_retry_with_the_same_key_returns_the_same_application(client):
+    body, headers = form(), key()
+    first = await client.post("/api/applications", json=body, headers=headers)
+    again = await client.post("/api/applications", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json()["reference"] == first.json()["reference"]
+    assert again.headers["idempotent-replayed"] == "true"
+    assert await Application.all().count() == 1
+
+
+async def test_concurrent_retries_with_one_key_store_one_application(client):
+    body, headers = form(), key()
+    answers = await asyncio.gather(*(
+        client.post("/api/applications", json=body, headers=headers) for _ in range(12)))
+    assert {r.status_code for r in answers} == {201}
+    assert len({r.json()["reference"] for r in answers}) == 1
+    assert await Application.all().count() == 1
+    assert await ApplicationEvent.all().count() == 1
+
+
+async def test_the_same_key_with_a_different_form_is_refused(client):
+    headers = key()
+    await client.post("/api/applications", json=form(), headers=headers)
+    r = await client.post("/api/applications", json=form(), headers=headers)  # new person
+    assert r.status_code == 422 and r.json()["code"] == "idempotency_key_reused"
+    assert await Application.all().count() == 1
+
+
+async def test_a_second_open_application_gets_409_with_the_first_reference(client):
+    person = make_id()
+    first = await client.post("/api/applications", json=form(id_number=person), headers=key())
+    second = await client.post("/api/applications",
+                               json=form(id_number=person, phone="13900139000"), headers=key())
+    assert second.status_code == 409
+    body = second.json()
+    assert body["code"] == "duplicate_application"
+    assert body["reference"] == first.json()["reference"]
+    assert display(body["reference"]) in body["message"]
+    assert person not in second.text and "138" not in second.text
+    # another program is a separate application
+    other = await client.post("/api/applications", headers=key(), json=form(
+        id_number=person, program="flexible-social-insurance-subsidy"))
+    assert other.status_code == 201
+    # once the first is closed, the person may apply again
+    await Application.filter(reference=first.json()["reference"]).update(
+        status=workflow.REJECTED, open_key=None)
+    third = await client.post("/api/applications", json=form(id_number=person), headers=key())
+    assert third.status_code == 201
+
+
+async def test_concurrent_duplicates_store_one_and_refuse_the_rest(client):
+    person = make_id()
+    answers = await asyncio.gather(*(
+        client.post("/api/applications", json=form(id_number=person), headers=key())
+        for _ in range(8)))
+    assert sorted(r.status_code for r in answers) == [201] + [409] * 7
+    assert await Application.all().count() == 1
+
+
+async def test_concurrent_applications_are_each_stored_exactly_once(client):
+    """Many people at once: every acknowledged reference is in the database, once."""
+    answers = await asyncio.gather(*(
+        client.post("/api/applications", json=form(), headers=key()) for _ in range(40)))
+    assert {r.status_code for r in answers} == {201}
+    refs = [r.json()["reference"] for r in answers]
+    assert len(set(refs)) == 40
+    stored = await Application.filter(reference__in=refs).values_list("reference", flat=True)
+    assert sorted(stored) == sorted(refs)
+    assert await ApplicationEvent.all().count() == 40
+
+
+async def test_the_status_shows_plain_words_and_never_the_id_number(client):
+    body = form()
+    ref = (await client.post("/api/applications", json=body, headers=key())).json()["reference"]
+    app = await Application.get(reference=ref)
+    await Application.filter(id=app.id).update(status=workflow.NEED_INFO,
+                                               message="请补交营业执照复印件。")
+    await ApplicationEvent.create(application=app, actor="staff:wang", from_status="submitted",
+                                  to_status=workflow.NEED_INFO, message="请补交营业执照复印件。")
+    r = await client.get(f"/api/applications/{display(ref).lower()}",
+                         params={"phone": "138 0013 8000"})
+    assert r.status_code == 200
+    status = r.json()
+    _validator("ApplicationStatus").validate(status)
+    assert status["status_text"] == "需要补充材料"
+    assert status["message"] == "请补交营业执照复印件。"
+    assert [h["status"] for h in status["history"]] == ["submitted", "need_info"]
+    assert body["id_number"] not in r.text and "张三" not in r.text
+    assert "wang" not in r.text  # staff names stay inside
+
+
+async def test_a_wrong_phone_and_an_unknown_reference_look_the_same(client):
+    ref = (await client.post("/api/applications", json=form(), headers=key())).json()["reference"]
+    wrong_phone = await client.get(f"/api/applications/{ref}", params={"phone": "13900139000"})
+    unknown = await client.get(f"/api/applications/{new_reference()}",
+                               params={"phone": "13800138000"})
+    assert wrong_phone.status_code == unknown.status_code == 404
+    assert wrong_phone.content == unknown.content
+
+
+async def test_a_mistyped_reference_is_caught_by_its_check_character(client):
+    ref = (await client.post("/api/applications", json=form(), headers=key())).json()["reference"]
+    typo = ALPHABET[(ALPHABET.index(ref[3]) + 1) % len(ALPHABET)]
+    r = await client.get(f"/api/applications/{ref[:3] + typo + ref[4:]}",
+                         params={"phone": "13800138000"})
+    assert r.status_code == 422 and r.json()["code"] == "invalid_reference"
+    r = await client.get("/api/applications/ABC0O1IXX", params={"phone": "13800138000"})
+    assert "没有数字0、1和字母O、I" in r.json()["message"]
+
+
+async def test_failed_lookups_are_throttled_per_client(app):
+    async def client_at(ip: str) -> httpx2.AsyncClient:
+        return httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app, client=(ip, 1234)),
+                                  base_url="http://testserver")
+
+    guesser, honest = await client_at("10.0.0.9"), await client_at("10.0.0.10")
+    async with guesser, honest:
+        ref = (await honest.post("/api/applications", json=form(), headers=key())
+               ).json()["reference"]
+        for _ in range(10):
+            r = await guesser.get(f"/api/applications/{new_reference()}",
+                                  params={"phone": "13800138000"})
+            assert r.status_code == 404
+        r = await guesser.get(f"/api/applications/{ref}", params={"phone": "13800138000"})
+        assert r.status_code == 429 and r.json()["code"] == "too_many_attempts"
+        assert 0 < int(r.headers["retry-after"]) <= 15 * 60
+        ok = await honest.get(f"/api/applications/{ref}", params={"phone": "13800138000"})
+        assert ok.status_code == 200
+
+
+def test_references_avoid_look_alike_characters_and_carry_a_check_character():
+    refs = {new_reference() for _ in range(2000)}
+    assert len(refs) == 2000
+    for ref in refs:
+        assert len(ref) == 9 and not set(ref) & set("01OI")
+        assert check_char(ref[:-1]) == ref[-1]
+    ref = next(iter(refs))
+    # every single wrong character and every swap of two different neighbours is caught
+    for i, c in itertools.product(range(9), ALPHABET):
+        if c != ref[i]:
+            assert normalize(ref[:i] + c + ref[i + 1:])[0] is None
+    for i in range(8):
+        if ref[i] != ref[i + 1]:
+            swapped = ref[:i] + ref[i + 1] + ref[i] + ref[i + 2:]
+            # Luhn mod N misses only one pair of symbols; count, don't assume
+            if normalize(swapped)[0] is not None:
+                assert {ref[i], ref[i + 1]} == {ALPHABET[0], ALPHABET[-1]}
+
+
+async def test_the_database_file_holds_no_id_number_phone_or_name_in_plain_text(
+        tmp_path, catalog):
+    url = f"sqlite://{tmp_path / 'raw.sqlite3'}"
+    people = [form(name="欧阳明月", phone="13912345678"), form(name="李四", phone="15011112222")]
+    async with tortoise_test_context(["service.models"], db_url=url):
+        app = create_app(Settings.from_env({}, database_url=url), catalog=catalog,
+                         init_db=False)
+        async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app),
+                                      base_url="http://testserver") as c:
+            for body in people:
+                assert (await c.post("/api/applications", json=body, headers=key())
+                        ).status_code == 201
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("raw.sqlite3*"))
+    assert b"startup-guarantee-loan" in raw  # the file is the right one and readable
+    for body in people:
+        for secret in (body["id_number"], body["phone"], body["id_number"][6:14],
+                       body["name"]):
+            for encoding in ("utf-8", "utf-16-le"):
+                assert secret.encode(encoding) not in raw, secret
+
+
+async def test_personal_data_is_never_logged(client, caplog):
+    body = form()
+    caplog.set_level("DEBUG")
+    await client.post("/api/applications", json=body, headers=key())
+    await client.post("/api/applications", json={**body, "name": 5}, headers=key())
+    ref = (await client.post("/api/applications", json=form(), headers=key())).json()
+    await client.get(f"/api/applications/{ref['reference']}", params={"phone": "13800138000"})
+    # everything the service and its libraries logged, even at DEBUG (the test client's
+    # own log of the URLs it requested is not the server's)
+    logged = "\n".join(r.getMessage() + repr(r.args) for r in caplog.records
+                       if not r.name.startswith("httpx2"))
+    assert "INSERT INTO" in logged  # the database layer's debug log was captured
+    for secret in (body["id_number"], "13800138000", "张三"):
+        assert secret not in logged
+
+
+async def test_data_keys_rotate_without_losing_applications(db, catalog, settings):
+    from service.pii import Vault, new_key
+
+    old, new = new_key(), new_key()
+    s_old = Settings.from_env({}, data_keys=(old,), lookup_key="L" * 40)
+    app = create_app(s_old, catalog=catalog, init_db=False)
+    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app),
+                                  base_url="http://testserver") as c:
+        body = form()
+        ref = (await c.post("/api/applications", json=body, headers=key())).json()["reference"]
+    from service.db import rotate_keys
+
+    both = Vault((new, old), "L" * 40, "")
+    assert await rotate_keys(both) == (1, 0)  # one re-encrypted, none left behind
+    assert await rotate_keys(both) == (0, 0)  # nothing left to do
+    row = await Application.get(reference=ref)
+    assert Vault((new,), "L" * 40, "").open(row.sealed)["id_number"] == body["id_number"]
