@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -132,6 +133,16 @@ class Program:
     @property
     def url(self) -> str:
         return f"/guides/{self.data.slug}/"
+
+    @cached_property
+    def where_to_go(self) -> dict[str, Any]:
+        """What to bring and where to go, as an application receipt shows it (built once)."""
+        return {
+            "program": self.slug,
+            "program_title": self.data.title,
+            "documents": list(self.data.documents),
+            "offices": [msgspec.structs.asdict(o) for o in self.data.offices],
+        }
 
     def public(self) -> dict[str, Any]:
         """The program as the API lists it."""

@@ -31,22 +31,24 @@ class Application(Model):
 
     id = fields.IntField(primary_key=True)
     reference = fields.CharField(max_length=12, unique=True)  # e.g. "K7M2X9QPA", no dashes
-    program = fields.CharField(max_length=64, db_index=True)
-    district = fields.CharField(max_length=16, db_index=True)
-    status = fields.CharField(max_length=16, default="submitted", db_index=True)
-    campaign = fields.CharField(max_length=32, default="", db_index=True)
+    program = fields.CharField(max_length=64)
+    district = fields.CharField(max_length=16)
+    status = fields.CharField(max_length=16, default="submitted")
+    campaign = fields.CharField(max_length=32, default="")
     # Fernet token of {"name", "id_number", "phone", "answers", "note"}; "" once purged.
     sealed = fields.TextField()
     # HMAC of the phone number: the status lookup compares it, nothing is decrypted.
-    phone_hash = fields.CharField(max_length=64)
+    phone_hash = fields.CharField(max_length=32)
     # HMAC of (ID number, program) while the application is open, NULL once closed: the
     # unique index refuses a second open application by the same person for the same program.
-    open_key = fields.CharField(max_length=64, null=True, unique=True)
-    # The client's Idempotency-Key (HMAC'd) and a hash of the request it came with.
-    idem_key = fields.CharField(max_length=64, null=True, unique=True)
-    idem_fingerprint = fields.CharField(max_length=64, default="")
+    open_key = fields.CharField(max_length=32, null=True, unique=True)
+    # The client's Idempotency-Key (HMAC'd) and a hash of the request it came with. Not
+    # indexed: with a key, the reference is derived from it, so the unique index on the
+    # reference is what catches a retry (see api/applications.py).
+    idem_key = fields.CharField(max_length=32, null=True)
+    idem_fingerprint = fields.CharField(max_length=32, default="")
     message = fields.TextField(default="")  # the staff's latest message to the applicant
-    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
     closed_at = fields.DatetimeField(null=True)
     purged_at = fields.DatetimeField(null=True)
@@ -55,10 +57,17 @@ class Application(Model):
 
     class Meta:
         table = "application"
+        # No index beyond the two unique ones, on purpose: every index is written on every
+        # submission, and at a job fair submissions are the writes that matter. The staff
+        # queue (a few thousand open applications per district) is read far less often.
 
 
 class ApplicationEvent(Model):
-    """A status change: who, when, from, to, and the message to the applicant."""
+    """A status change: who, when, from, to, and the message to the applicant.
+
+    The submission itself is not an event: it is the application row (status ``submitted``,
+    ``created_at``), written in one statement; every change after it adds an event.
+    """
 
     id = fields.IntField(primary_key=True)
     application: fields.ForeignKeyRelation[Application] = fields.ForeignKeyField(
@@ -82,7 +91,7 @@ class Strike(Model):
 
     id = fields.IntField(primary_key=True)
     scope = fields.CharField(max_length=16)
-    client = fields.CharField(max_length=64)
+    client = fields.CharField(max_length=32)
     at = fields.DatetimeField(db_index=True)
 
     class Meta:

@@ -69,6 +69,15 @@ def _office_line(o) -> str:
     return "- " + "，".join(bits)
 
 
+def _actions(p: Program) -> str:
+    """The guide's buttons: check first; apply here when the program takes applications."""
+    check = f'<a class="md-button md-button--primary" href="/check/?program={p.slug}">测一测我能不能办</a>'
+    if not p.data.applies_online:
+        return f'<p class="jy-actions">{check}</p>'
+    apply = f'<a class="md-button" href="/apply/?program={p.slug}">在线申请</a>'
+    return f'<p class="jy-actions">{check} {apply}</p>'
+
+
 def guide_markdown(p: Program, catalog: Catalog) -> str:
     d = p.data
     s = p.sections
@@ -82,8 +91,7 @@ def guide_markdown(p: Program, catalog: Catalog) -> str:
         "",
         f'<p class="jy-summary">{d.summary}</p>',
         "",
-        f'<p class="jy-actions"><a class="md-button md-button--primary" '
-        f'href="/check/?program={d.slug}">测一测我能不能办</a></p>',
+        _actions(p),
         "",
         "## 这是什么", "", s["这是什么"], "",
         "## 谁可以申请", "", s["谁可以申请"], "",

@@ -75,9 +75,14 @@ class Vault:
             return False
         return True
 
+    def mac(self, *parts: str) -> bytes:
+        """HMAC-SHA256 of the parts under the lookup key."""
+        return hmac.digest(self._lookup, "\x1f".join(parts).encode(), "sha256")
+
     def digest(self, *parts: str) -> str:
-        msg = "\x1f".join(parts).encode()
-        return hmac.new(self._lookup, msg, hashlib.sha256).hexdigest()
+        """The MAC truncated to 128 bits (32 hex characters): ample against collisions and
+        guessing, and half the size in the unique indexes written on every submission."""
+        return self.mac(*parts)[:16].hex()
 
     def same(self, a: str, b: str) -> bool:
         return hmac.compare_digest(a, b)

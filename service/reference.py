@@ -29,9 +29,15 @@ def check_char(body: str) -> str:
     return ALPHABET[(N - total % N) % N]
 
 
-def new_reference() -> str:
-    body = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH - 1))
+def from_bytes(data: bytes) -> str:
+    """A reference from at least 8 random (or keyed-hash) bytes: 32 symbols = 5 bits, so the
+    low 5 bits of each byte pick one, uniformly."""
+    body = "".join(ALPHABET[b & 31] for b in data[:LENGTH - 1])
     return body + check_char(body)
+
+
+def new_reference() -> str:
+    return from_bytes(secrets.token_bytes(LENGTH - 1))
 
 
 def normalize(raw: str) -> tuple[str | None, str | None]:

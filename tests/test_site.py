@@ -142,3 +142,18 @@ def test_search_finds_guides_by_everyday_words(word, slug):
 def test_the_targets_page_shows_the_plan_table_with_its_source():
     html = (SITE / "targets" / "index.html").read_text("utf-8")
     assert "<table" in html and "17.5" in html and "枣人社发〔2021〕14号" in html
+
+
+def test_guides_offer_applying_only_where_the_program_takes_applications(catalog):
+    for p in catalog.programs:
+        html = (SITE / "guides" / p.slug / "index.html").read_text()
+        offers = f'href="/apply/?program={p.slug}"' in html
+        assert offers == p.data.applies_online, p.slug
+
+
+def test_the_apply_and_status_pages_load_their_scripts_after_the_shared_one():
+    for page, script in (("apply", "apply.js"), ("status", "status.js"), ("check", "check.js")):
+        refs = _Refs()
+        refs.feed((SITE / page / "index.html").read_text())
+        ours = [u for u in refs.loads if "/assets/jy/" in u and u.endswith(".js")]
+        assert [u.rsplit("/", 1)[1] for u in ours] == ["common.js", script], page

@@ -22,7 +22,6 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from .. import workflow
 from ..catalog import Catalog, Program
@@ -31,7 +30,7 @@ from ..facts import DISTRICTS, validate_answers
 from ..identity import clean_id_number, clean_name, clean_phone
 from ..models import Application, ApplicationEvent
 from ..pii import Vault
-from ..reference import display, new_reference, normalize
+from ..reference import display, from_bytes, new_reference, normalize
 from ..throttle import client_of
 from ._body import decode_object, json_bytes, reject_unknown
 from .check import CAMPAIGN_RE, SHANGHAI
@@ -116,13 +115,10 @@ def receipt(app: Application, program: Program) -> dict[str, Any]:
         "reference_display": display(app.reference),
         "status": app.status,
         "status_text": workflow.LABELS[app.status],
-        "program": program.slug,
-        "program_title": program.data.title,
         "submitted_at": _local(app.created_at),
         "next_step": workflow.NEXT_STEPS[app.status],
-        "documents": list(program.data.documents),
-        "offices": [msgspec.structs.asdict(o) for o in program.data.offices],
         "status_url": f"/status/?ref={app.reference}",
+        **program.where_to_go,
     }
 
 
@@ -156,37 +152,51 @@ async def submit(request: Request) -> Response:
         [slug, form.name, form.id_number, form.phone, form.district, form.answers,
          form.campaign, form.note]).decode())
     open_key = vault.digest("open", form.id_number, slug)
-    if idem and (earlier := await Application.get_or_none(idem_key=idem)):
-        return _replay(earlier, fingerprint, catalog)
-
     sealed = vault.seal({"name": form.name, "id_number": form.id_number, "phone": form.phone,
                          "answers": form.answers, "note": form.note})
     phone_hash = vault.digest("phone", form.phone)
-    for _ in range(3):
-        app = Application(reference=new_reference(), program=slug, district=form.district,
+    # With an Idempotency-Key the reference is derived from it (keyed hash, so still
+    # unguessable): a retry of the same form aims at the same reference, and the unique index
+    # on it, not a read before the write, decides that it is a retry. The 2nd and 3rd
+    # candidates are the same on every retry too, in case another form's reference is
+    # already there (about one in 10**12).
+    derived = vault.mac("reference", key) if key else b""
+    for attempt in range(3):
+        reference = (from_bytes(derived[8 * attempt:8 * attempt + 8]) if key
+                     else new_reference())
+        app = Application(reference=reference, program=slug, district=form.district,
                           campaign=form.campaign, sealed=sealed, phone_hash=phone_hash,
                           open_key=open_key, idem_key=idem, idem_fingerprint=fingerprint)
         try:
-            # One short transaction: the application and its first event, or neither.
-            async with in_transaction():
-                await app.save()
-                await ApplicationEvent.create(application=app, actor="applicant",
-                                              to_status=workflow.SUBMITTED)
+            # One INSERT: atomic by itself, no read before it, as cheap as a bare insert. The
+            # submission is the application's first status; later changes add events.
+            await app.save()
             break
         except IntegrityError:
             # Which unique index said no? Decided by the database, read after the fact.
-            if idem and (earlier := await Application.get_or_none(idem_key=idem)):
-                return _replay(earlier, fingerprint, catalog)
             if existing := await Application.get_or_none(open_key=open_key):
+                if idem and existing.idem_key == idem:
+                    return _replay(existing, fingerprint, catalog)
                 raise ApiError(409, "duplicate_application",
                                f"你已经申请过这项政策，申请编号是 {display(existing.reference)}，"
                                "还在办理中，不用再申请。可以用编号查进度。",
                                extra={"reference": existing.reference}) from None
-            # otherwise the new reference was taken (about one in 10**12): draw again
+            taken = await Application.get_or_none(reference=reference)
+            if idem and taken is not None and taken.idem_key == idem:
+                return _replay(taken, fingerprint, catalog)
+            # the reference belongs to another form: the next candidate
     else:
         raise ApiError(503, "try_again", "系统忙，请稍后再点一次“提交”。你填的内容还在。")
     return JSON(receipt(app, form.program), 201,
                 headers={"Location": f"/api/applications/{app.reference}"})
+
+
+def history(app: Application, events: list[ApplicationEvent]) -> list[dict[str, str]]:
+    """The submission, then every status change, oldest first."""
+    first = {"status": workflow.SUBMITTED, "status_text": workflow.LABELS[workflow.SUBMITTED],
+             "at": _local(app.created_at), "message": ""}
+    return [first] + [{"status": e.to_status, "status_text": workflow.LABELS[e.to_status],
+                       "at": _local(e.at), "message": e.message} for e in events]
 
 
 def _not_found() -> ApiError:
@@ -224,7 +234,6 @@ async def lookup(request: Request) -> Response:
         "next_step": workflow.NEXT_STEPS[app.status],
         "submitted_at": _local(app.created_at),
         "updated_at": _local(app.updated_at),
-        "history": [{"status": e.to_status, "status_text": workflow.LABELS[e.to_status],
-                     "at": _local(e.at), "message": e.message} for e in events],
+        "history": history(app, events),
         "documents": list(program.data.documents) if program else [],
     })

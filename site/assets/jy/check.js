@@ -24,31 +24,9 @@
   function save() {
     try { localStorage.setItem(KEY, JSON.stringify(state)); } catch (e) { /* private mode */ }
   }
-  function el(tag, attrs, text) {
-    var n = document.createElement(tag);
-    for (var k in attrs || {}) {
-      if (k === "class") n.className = attrs[k]; else n.setAttribute(k, attrs[k]);
-    }
-    if (text != null) n.textContent = text;
-    return n;
-  }
-  function button(text, cls, onclick) {
-    var b = el("button", { type: "button", "class": "md-button " + (cls || "") }, text);
-    b.addEventListener("click", onclick);
-    return b;
-  }
-  function clear() { while (root.firstChild) root.removeChild(root.firstChild); }
-
-  function request(method, path, body) {
-    var opts = { method: method, headers: { "Accept": "application/json" } };
-    if (body) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
-    return fetch(API + path, opts).then(function (r) {
-      return r.json().then(function (data) {
-        if (!r.ok) { var e = new Error(data.message || "error"); e.data = data; throw e; }
-        return data;
-      });
-    });
-  }
+  var el = JY.el, button = JY.button;
+  function clear() { JY.clear(root); }
+  function request(method, path, body) { return JY.request(API, method, path, body); }
 
   function offline(err) {
     clear();
@@ -192,6 +170,14 @@
     var h = el("h3"); h.appendChild(a); li.appendChild(h);
     if (r.summary) li.appendChild(el("p", null, r.summary));
     li.appendChild(reasonList(r));
+    if (r.applies_online && r.status !== "ineligible") {
+      var go = "/apply/?program=" + encodeURIComponent(r.slug) +
+        (state.campaign ? "&c=" + encodeURIComponent(state.campaign) : "");
+      var p = el("p", { "class": "jy-actions" });
+      p.appendChild(el("a", { href: go, "class": "md-button md-button--primary" }, "在线申请"));
+      p.appendChild(el("a", { href: r.url, "class": "md-button" }, "看办事指南"));
+      li.appendChild(p);
+    }
     return li;
   }
 

@@ -1,0 +1,339 @@
+/* 就业通 apply: a short form, a summary to check, then send with one Idempotency-Key per form.
+ * The form is kept in sessionStorage (this tab only) until it is sent, so a lost connection or
+ * a reload loses nothing; a retry reuses the same key, so a double tap never applies twice.
+ * After success only the reference and the program title stay on the phone (for /status/). */
+(function () {
+  "use strict";
+  var root = document.getElementById("jy-apply");
+  if (!root) return;
+  var el = JY.el, button = JY.button;
+  var API = root.getAttribute("data-api") || "/api";
+  var session = JY.store("session"), local = JY.store("local");
+  var DRAFT = "jy.apply.draft", DONE = "jy.apply.done", CHECK = "jy.check.v1";
+  var params = new URLSearchParams(location.search);
+  var DISTRICTS = [["shizhong", "市中区"], ["xuecheng", "薛城区"], ["yicheng", "峄城区"],
+    ["taierzhuang", "台儿庄区"], ["shanting", "山亭区"], ["tengzhou", "滕州市"], ["gaoxin", "高新区"]];
+  var program = null;
+  var draft = null;
+  var sending = false;
+
+  function clear() { JY.clear(root); }
+  function newKey() {
+    var a = new Uint8Array(16), s = "";
+    (window.crypto || window.msCrypto).getRandomValues(a);
+    for (var i = 0; i < a.length; i++) s += ("0" + a[i].toString(16)).slice(-2);
+    return s;
+  }
+  function save() { session.set(DRAFT, draft); }
+  function focusHeading(h) { h.setAttribute("tabindex", "-1"); h.focus(); }
+
+  /* The same checks the server makes (service/identity.py), for a message while typing. */
+  var W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  function idProblem(v) {
+    v = (v || "").replace(/[\s\-]/g, "").toUpperCase();
+    if (!v) return "请填写身份证号。";
+    if (v.length !== 18) return "身份证号应该是18位，你填了" + v.length + "位。请对着身份证再核对一下。";
+    if (!/^\d{17}[\dX]$/.test(v)) return "身份证号前17位都是数字，最后一位是数字或字母X。";
+    var y = +v.substr(6, 4), m = +v.substr(10, 2), d = +v.substr(12, 2);
+    var born = new Date(y, m - 1, d);
+    if (born.getFullYear() !== y || born.getMonth() !== m - 1 || born.getDate() !== d || born > new Date() || y < 1900)
+      return "身份证号里的出生日期（第7到14位）不对，请再核对一下。";
+    var sum = 0;
+    for (var i = 0; i < 17; i++) sum += (+v.charAt(i)) * W[i];
+    if ("10X98765432".charAt(sum % 11) !== v.charAt(17)) return "身份证号有一位不对（最后一位对不上），请对着身份证逐位核对。";
+    return "";
+  }
+  function phoneProblem(v) {
+    v = (v || "").replace(/[\s\-]/g, "").replace(/^(\+86|0086)/, "");
+    if (!v) return "请填写手机号，查进度要用。";
+    if (!/^\d+$/.test(v)) return "手机号只填数字，一共11位。";
+    if (v.length !== 11) return "手机号应该是11位，你填了" + v.length + "位。";
+    if (!/^1[3-9]/.test(v)) return "手机号应该以13到19开头。请填手机号，不要填座机。";
+    return "";
+  }
+  function nameProblem(v) {
+    v = (v || "").trim();
+    if (!v) return "请填写姓名。";
+    if (/[0-9<>@#$%^&*()_+=|\\\/{}\[\]:;"'?!,，。]/.test(v) || v.length < 2) return "请填身份证上的姓名：汉字或字母，至少两个字，不要有数字或符号。";
+    return "";
+  }
+
+  function districtLabel(v) {
+    for (var i = 0; i < DISTRICTS.length; i++) if (DISTRICTS[i][0] === v) return DISTRICTS[i][1];
+    return "";
+  }
+
+  function start() {
+    var slug = params.get("program");
+    draft = session.get(DRAFT);
+    if (draft && slug && draft.program !== slug) draft = null;
+    if (!slug && draft) slug = draft.program;
+    if (!slug) { choose(); return; }
+    JY.request(API, "GET", "/programs/" + encodeURIComponent(slug)).then(function (p) {
+      program = p;
+      if (!p.applies_online) { notOnline(); return; }
+      if (!draft) {
+        var check = local.get(CHECK) || {};
+        draft = { program: slug, name: "", id_number: "", phone: "", district: "", note: "",
+                  consent: false, key: newKey(), answers: check.answers || {},
+                  campaign: params.get("c") || check.campaign || "" };
+        save();
+      }
+      if (draft.sent) confirm(); else form();
+    }).catch(function (err) {
+      if (err.status === 404) { choose(); return; }
+      offline(start, "网络不太好，暂时打不开。请稍后再试。");
+    });
+  }
+
+  function choose() {
+    JY.request(API, "GET", "/programs").then(function (data) {
+      clear();
+      var h = el("h2", null, "你要申请哪一项？");
+      root.appendChild(h);
+      root.appendChild(el("p", { "class": "jy-help" }, "不知道选哪项，可以先测一测。"));
+      var list = el("div", { "class": "jy-choices" });
+      data.programs.forEach(function (p) {
+        if (!p.applies_online) return;
+        list.appendChild(el("a", { "class": "md-button", href: "?program=" + encodeURIComponent(p.slug) }, p.title));
+      });
+      root.appendChild(list);
+      var p = el("p");
+      p.appendChild(el("a", { href: "/check/" }, "先测一测我能办哪些"));
+      root.appendChild(p);
+    }).catch(function () { offline(choose, "网络不太好，暂时打不开。请稍后再试。"); });
+  }
+
+  function notOnline() {
+    clear();
+    var box = el("div", { "class": "jy-card" });
+    box.appendChild(el("h2", null, program.title));
+    box.appendChild(el("p", null, "这一项不能在网上申请，要到窗口办理。办事指南里写了要带什么、去哪里。"));
+    box.appendChild(el("a", { "class": "md-button md-button--primary", href: program.url }, "看办事指南"));
+    root.appendChild(box);
+  }
+
+  function offline(retry, text) {
+    clear();
+    var box = el("div", { "class": "jy-card jy-error", role: "alert" });
+    box.appendChild(el("p", null, text));
+    box.appendChild(button("再试一次", "md-button--primary", retry));
+    root.appendChild(box);
+  }
+
+  function form(serverErrors) {
+    clear();
+    var card = el("form", { "class": "jy-card", novalidate: "novalidate" });
+    var h = el("h2", null, "申请：" + program.title);
+    card.appendChild(h);
+    card.appendChild(el("p", { "class": "jy-help" }, "填下面几项，大约2分钟。带 * 的必须填。"));
+
+    var name = JY.field("jy-name", "姓名 *", { autocomplete: "name", maxlength: "30" }, "和身份证上一样");
+    var idn = JY.field("jy-id", "身份证号 *", { autocomplete: "off", maxlength: "22", autocapitalize: "characters", spellcheck: "false" }, "18位，最后一位可能是字母X");
+    var phone = JY.field("jy-phone", "手机号 *", { type: "tel", inputmode: "numeric", autocomplete: "tel", maxlength: "16" }, "查进度要用，工作人员也会打这个电话");
+    name.input.value = draft.name; idn.input.value = draft.id_number; phone.input.value = draft.phone;
+    [name, idn, phone].forEach(function (f) { card.appendChild(f.wrap); });
+
+    var dist = el("fieldset", { "class": "jy-field" });
+    dist.appendChild(el("legend", null, "你在哪个区（市）办？ *"));
+    var distErr = el("p", { "class": "jy-field-error", id: "jy-district-err", role: "alert" });
+    var grid = el("div", { "class": "jy-districts" });
+    DISTRICTS.forEach(function (d) {
+      var id = "jy-d-" + d[0];
+      var row = el("label", { "class": "jy-check-row", "for": id });
+      var r = el("input", { type: "radio", name: "district", id: id, value: d[0] });
+      r.checked = draft.district === d[0];
+      row.appendChild(r); row.appendChild(el("span", null, d[1]));
+      grid.appendChild(row);
+    });
+    dist.appendChild(grid); dist.appendChild(distErr);
+    card.appendChild(dist);
+
+    var note = JY.field("jy-note", "备注（可以不填）", { tag: "textarea", maxlength: "200", rows: "3" }, "想告诉工作人员的话，最多200字");
+    note.input.value = draft.note;
+    card.appendChild(note.wrap);
+
+    var consentBox = el("div", { "class": "jy-consent" });
+    consentBox.appendChild(el("h3", null, "个人信息说明"));
+    var ul = el("ul");
+    ["收集：姓名、身份证号、手机号、所在区（市），和这项政策有关的自查回答。",
+     "用途：只用来办这份申请、核对身份、联系你。",
+     "谁能看：你所在区（市）办这项政策的工作人员。",
+     "保存：加密保存。办完后再保存2年，然后删除。"].forEach(function (t) { ul.appendChild(el("li", null, t)); });
+    consentBox.appendChild(ul);
+    var more = el("p"); more.appendChild(el("a", { href: "/privacy/", target: "_blank" }, "看完整的个人信息保护说明"));
+    consentBox.appendChild(more);
+    var crow = el("label", { "class": "jy-check-row", "for": "jy-consent" });
+    var cbox = el("input", { type: "checkbox", id: "jy-consent", "aria-describedby": "jy-consent-err" });
+    cbox.checked = !!draft.consent;
+    crow.appendChild(cbox); crow.appendChild(el("span", null, "我已看过，同意以上说明"));
+    consentBox.appendChild(crow);
+    var consentErr = el("p", { "class": "jy-field-error", id: "jy-consent-err", role: "alert" });
+    consentBox.appendChild(consentErr);
+    card.appendChild(consentBox);
+
+    function read() {
+      draft.name = name.input.value.trim();
+      draft.id_number = idn.input.value.replace(/\s/g, "").toUpperCase();
+      draft.phone = phone.input.value.replace(/\s/g, "");
+      var picked = card.querySelector("input[name=district]:checked");
+      draft.district = picked ? picked.value : "";
+      draft.note = note.input.value.trim();
+      draft.consent = cbox.checked;
+      save();
+    }
+    function validate() {
+      read();
+      var problems = [
+        [name, nameProblem(draft.name)], [idn, idProblem(draft.id_number)], [phone, phoneProblem(draft.phone)]];
+      var first = null;
+      problems.forEach(function (p) { p[0].error(p[1]); if (p[1] && !first) first = p[0].input; });
+      distErr.textContent = draft.district ? "" : "请选你所在的区（市）。";
+      if (!draft.district && !first) first = grid.querySelector("input");
+      consentErr.textContent = draft.consent ? "" : "请先看个人信息说明，勾选“同意”后才能提交。";
+      if (!draft.consent && !first) first = cbox;
+      if (first) first.focus();
+      return !first;
+    }
+    /* A problem is shown when the person leaves a field, and cleared as they type the fix:
+     * never on the tap that leaves the field, which would move what they are tapping. */
+    [[name, nameProblem], [idn, idProblem], [phone, phoneProblem]].forEach(function (pair) {
+      var f = pair[0], problem = pair[1];
+      f.input.addEventListener("blur", function () {
+        read();
+        if (f.input.value) f.error(problem(f.input.value));
+      });
+      f.input.addEventListener("input", function () {
+        if (f.input.getAttribute("aria-invalid") && !problem(f.input.value)) f.error("");
+      });
+    });
+
+    var next = function (ev) { if (ev) ev.preventDefault(); if (validate()) confirm(); };
+    card.addEventListener("submit", next);
+    var nav = el("div", { "class": "jy-nav" });
+    nav.appendChild(button("下一步：核对信息", "md-button--primary", next));
+    card.appendChild(nav);
+    root.appendChild(card);
+
+    if (serverErrors) {
+      var byField = { name: name, id_number: idn, phone: phone, note: note };
+      serverErrors.forEach(function (e) {
+        if (byField[e.field]) byField[e.field].error(e.message);
+        else if (e.field === "district") distErr.textContent = e.message;
+        else if (e.field === "consent") consentErr.textContent = e.message;
+      });
+    }
+    focusHeading(h);
+  }
+
+  function confirm() {
+    clear();
+    var card = el("div", { "class": "jy-card" });
+    var h = el("h2", null, "请核对一下");
+    card.appendChild(h);
+    card.appendChild(el("p", { "class": "jy-help" }, "提交以后就不能在网上改了。不对的话点“返回修改”。"));
+    var dl = el("dl", { "class": "jy-summary-list" });
+    [["申请", program.title], ["姓名", draft.name], ["身份证号", draft.id_number],
+     ["手机号", draft.phone], ["所在区（市）", districtLabel(draft.district)],
+     ["备注", draft.note || "（没有）"]].forEach(function (row) {
+      dl.appendChild(el("dt", null, row[0])); dl.appendChild(el("dd", null, row[1]));
+    });
+    card.appendChild(dl);
+    var status = el("p", { "class": "jy-sending", role: "status" });
+    card.appendChild(status);
+    var nav = el("div", { "class": "jy-nav" });
+    var send = button("确认提交", "md-button--primary", function () { submit(send, status); });
+    nav.appendChild(send);
+    nav.appendChild(button("返回修改", "", function () { draft.sent = false; save(); form(); }));
+    card.appendChild(nav);
+    root.appendChild(card);
+    focusHeading(h);
+  }
+
+  function submit(send, status) {
+    if (sending) return;            // a double tap sends once
+    sending = true;
+    send.disabled = true;
+    status.textContent = "正在提交，请稍等……";
+    draft.sent = true; save();      // from here on, retries reuse draft.key
+    var body = { program: draft.program, name: draft.name, id_number: draft.id_number,
+                 phone: draft.phone, district: draft.district, consent: draft.consent,
+                 answers: draft.answers };
+    if (draft.note) body.note = draft.note;
+    if (draft.campaign) body.campaign = draft.campaign;
+    JY.request(API, "POST", "/applications", body, { "Idempotency-Key": draft.key }).then(function (r) {
+      sending = false;
+      done(r);
+    }).catch(function (err) {
+      sending = false;
+      send.disabled = false;
+      var d = err.data;
+      if (!d) {
+        status.textContent = "网络断了，申请还没送到。你填的内容还在，信号好一点再点“确认提交”。";
+        send.textContent = "再试一次";
+        return;
+      }
+      if (d.code === "invalid_application") { draft.sent = false; save(); form(d.errors); return; }
+      if (d.code === "duplicate_application") { duplicate(d); return; }
+      if (d.code === "idempotency_key_reused" || d.code === "invalid_idempotency_key") {
+        draft.key = newKey(); save();
+      }
+      status.textContent = d.message;
+    });
+  }
+
+  function remember(reference, title) {
+    var done = local.get(DONE) || [];
+    done = done.filter(function (x) { return x.reference !== reference; });
+    done.unshift({ reference: reference, title: title, at: new Date().toISOString().slice(0, 10) });
+    local.set(DONE, done.slice(0, 5));
+  }
+
+  function duplicate(d) {
+    session.remove(DRAFT);
+    remember(d.reference, program.title);
+    clear();
+    var box = el("div", { "class": "jy-card" });
+    var h = el("h2", null, "你已经申请过了");
+    box.appendChild(h);
+    box.appendChild(el("p", null, d.message));
+    box.appendChild(el("a", { "class": "md-button md-button--primary", href: "/status/?ref=" + encodeURIComponent(d.reference) }, "查进度"));
+    root.appendChild(box);
+    focusHeading(h);
+  }
+
+  function done(r) {
+    session.remove(DRAFT);          // nothing personal stays on the phone
+    remember(r.reference, r.program_title);
+    clear();
+    var box = el("div", { "class": "jy-card jy-done" });
+    var h = el("h2", null, "申请已提交");
+    box.appendChild(h);
+    box.appendChild(el("p", null, "你的申请编号："));
+    box.appendChild(el("p", { "class": "jy-reference", "aria-label": "申请编号 " + r.reference_display.split("").join(" ") }, r.reference_display));
+    box.appendChild(el("p", { "class": "jy-tip" }, "请截图保存这个编号。查进度要用编号和你的手机号。"));
+    box.appendChild(el("p", null, r.next_step));
+    root.appendChild(box);
+
+    var bring = el("div", { "class": "jy-card" });
+    bring.appendChild(el("h3", null, "办理时要带"));
+    var ul = el("ul");
+    r.documents.forEach(function (d) { ul.appendChild(el("li", null, d)); });
+    bring.appendChild(ul);
+    bring.appendChild(el("h3", null, "去哪里办"));
+    var ol = el("ul");
+    r.offices.forEach(function (o) {
+      var t = o.name + (o.where ? "：" + o.where : "") + (o.phone ? "，电话 " + o.phone : "") + (o.note ? "（" + o.note + "）" : "");
+      ol.appendChild(el("li", null, t));
+    });
+    bring.appendChild(ol);
+    root.appendChild(bring);
+    var nav = el("p", { "class": "jy-actions" });
+    nav.appendChild(el("a", { "class": "md-button md-button--primary", href: r.status_url }, "查进度"));
+    nav.appendChild(el("a", { "class": "md-button", href: "/" }, "回首页"));
+    root.appendChild(nav);
+    focusHeading(h);
+  }
+
+  start();
+})();

@@ -1,0 +1,91 @@
+/* 就业通 status: reference + phone -> where the application stands, in plain words.
+ * The phone number is never stored on the phone; the reference is prefilled from ?ref= or from
+ * the last application made on this phone. */
+(function () {
+  "use strict";
+  var root = document.getElementById("jy-status");
+  if (!root) return;
+  var el = JY.el, button = JY.button;
+  var API = root.getAttribute("data-api") || "/api";
+  var params = new URLSearchParams(location.search);
+  var done = JY.store("local").get("jy.apply.done") || [];
+  var COLORS = { approved: "jy-eligible", rejected: "jy-ineligible", need_info: "jy-maybe" };
+
+  function clear() { JY.clear(root); }
+
+  function ask(message, values) {
+    clear();
+    values = values || {};
+    var card = el("form", { "class": "jy-card", novalidate: "novalidate" });
+    var ref = JY.field("jy-ref", "申请编号", { autocomplete: "off", autocapitalize: "characters", spellcheck: "false", maxlength: "16" }, "9位字母和数字，比如 K7M-2X9-QPA");
+    var phone = JY.field("jy-phone", "申请时填的手机号", { type: "tel", inputmode: "numeric", autocomplete: "tel", maxlength: "16" });
+    ref.input.value = values.ref || params.get("ref") || (done[0] ? done[0].reference : "");
+    phone.input.value = values.phone || "";
+    card.appendChild(ref.wrap);
+    card.appendChild(phone.wrap);
+    var msg = el("p", { "class": "jy-field-error", role: "alert" }, message || "");
+    card.appendChild(msg);
+    var go = function (ev) {
+      if (ev) ev.preventDefault();
+      var r = ref.input.value.replace(/[\s\-]/g, "").toUpperCase();
+      var p = phone.input.value.replace(/[\s\-]/g, "");
+      ref.error(r ? "" : "请填申请编号。");
+      phone.error(p ? "" : "请填手机号。");
+      if (!r) { ref.input.focus(); return; }
+      if (!p) { phone.input.focus(); return; }
+      look(r, p, card, msg);
+    };
+    card.addEventListener("submit", go);
+    var nav = el("div", { "class": "jy-nav" });
+    nav.appendChild(button("查询", "md-button--primary", go));
+    card.appendChild(nav);
+    root.appendChild(card);
+    if (message) msg.focus();
+  }
+
+  function look(ref, phone, card, msg) {
+    msg.textContent = "正在查询……";
+    JY.request(API, "GET", "/applications/" + encodeURIComponent(ref) + "?phone=" + encodeURIComponent(phone))
+      .then(show)
+      .catch(function (err) {
+        if (!err.data) { msg.textContent = "网络不太好，暂时查不了。请稍后再点“查询”。"; return; }
+        ask(err.data.message, { ref: ref, phone: phone });
+      });
+  }
+
+  function show(s) {
+    clear();
+    var card = el("div", { "class": "jy-card jy-result " + (COLORS[s.status] || "") });
+    card.appendChild(el("p", { "class": "jy-help" }, s.program_title + " · 编号 " + s.reference_display));
+    var h = el("h2", { tabindex: "-1" }, s.status_text);
+    card.appendChild(h);
+    if (s.message) {
+      var m = el("div", { "class": "jy-message" });
+      m.appendChild(el("h3", null, "工作人员留言"));
+      m.appendChild(el("p", null, s.message));
+      card.appendChild(m);
+    }
+    card.appendChild(el("h3", null, "下一步"));
+    card.appendChild(el("p", null, s.next_step));
+    root.appendChild(card);
+
+    var hist = el("div", { "class": "jy-card" });
+    hist.appendChild(el("h3", null, "办理记录"));
+    var ul = el("ul", { "class": "jy-history" });
+    s.history.slice().reverse().forEach(function (e) {
+      ul.appendChild(el("li", null, e.at.replace("T", " ").slice(0, 16) + "  " + e.status_text + (e.message ? "：" + e.message : "")));
+    });
+    hist.appendChild(ul);
+    if (s.documents && s.documents.length) {
+      hist.appendChild(el("h3", null, "办理时要带"));
+      var dl = el("ul");
+      s.documents.forEach(function (d) { dl.appendChild(el("li", null, d)); });
+      hist.appendChild(dl);
+    }
+    root.appendChild(hist);
+    root.appendChild(button("查另一份", "", function () { ask(); }));
+    h.focus();
+  }
+
+  ask();
+})();
