@@ -54,26 +54,82 @@ def cmd_new_key(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_rotate_keys(args: argparse.Namespace, settings: Settings) -> int:
-    import asyncio
-
-    from tortoise import Tortoise
-
     from .db import rotate_keys
     from .pii import Vault
 
-    async def run() -> tuple[int, int]:
-        await Tortoise.init(config=settings.tortoise_config())
-        try:
-            return await rotate_keys(Vault.from_settings(settings))
-        finally:
-            await Tortoise.close_connections()
-
-    rotated, unreadable = asyncio.run(run())
+    rotated, unreadable = _with_db(settings, lambda: rotate_keys(Vault.from_settings(settings)))
     print(f"rotate-keys: re-encrypted {rotated} application(s) under the newest key")
     if unreadable:
         print(f"rotate-keys: {unreadable} application(s) fit none of DATA_KEYS; "
               "put the old key back at the end of DATA_KEYS and run again", file=sys.stderr)
         return 1
+    return 0
+
+
+def _with_db(settings: Settings, work):
+    """Run ``work()`` (a coroutine function) with the ORM connected, then disconnect."""
+    import asyncio
+
+    from tortoise import Tortoise
+
+    async def run():
+        await Tortoise.init(config=settings.tortoise_config())
+        try:
+            return await work()
+        finally:
+            await Tortoise.close_connections()
+
+    return asyncio.run(run())
+
+
+def cmd_create_staff(args: argparse.Namespace, settings: Settings) -> int:
+    import getpass
+
+    from .staff import AccountError, audit, create_staff
+
+    password = args.password or getpass.getpass("password: ")
+
+    async def work():
+        made = await create_staff(args.username, password, args.role, args.district or "")
+        await audit("cli", "staff_create", made.username, f"{made.role} {made.district}".strip())
+        return made
+
+    try:
+        made = _with_db(settings, work)
+    except AccountError as e:
+        print(f"create-staff: {e}", file=sys.stderr)
+        return 1
+    where = f", district {made.district}" if made.district else ""
+    print(f"create-staff: {made.username} ({made.role}{where}) created")
+    return 0
+
+
+def parse_age(text: str) -> "dt.timedelta":
+    """'730d', '24m' (30-day months) or '2y' (365-day years)."""
+    import datetime as dt
+    import re
+
+    m = re.fullmatch(r"(\d+)\s*([dmy])", text.strip().lower())
+    if not m:
+        raise ValueError(f"--older-than takes e.g. 730d, 24m or 2y, not {text!r}")
+    days = int(m.group(1)) * {"d": 1, "m": 30, "y": 365}[m.group(2)]
+    return dt.timedelta(days=days)
+
+
+def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
+    import datetime as dt
+
+    from .review import purge
+
+    try:
+        age = parse_age(args.older_than) if args.older_than else dt.timedelta(
+            days=settings.retention_days)
+    except ValueError as e:
+        print(f"purge: {e}", file=sys.stderr)
+        return 2
+    n = _with_db(settings, lambda: purge(age, "cli"))
+    print(f"purge: deleted the personal data of {n} application(s) closed more than "
+          f"{age.days} days ago (the rows stay, anonymous, for the figures)")
     return 0
 
 
@@ -98,6 +154,15 @@ def main(argv: list[str] | None = None) -> int:
         func=cmd_new_key)
     sub.add_parser("rotate-keys", help="re-encrypt personal data under the first of DATA_KEYS"
                    ).set_defaults(func=cmd_rotate_keys)
+    p = sub.add_parser("create-staff", help="create a staff account")
+    p.add_argument("--username", required=True)
+    p.add_argument("--password", help="asked for when left out (keeps it out of shell history)")
+    p.add_argument("--role", required=True, choices=["admin", "reviewer", "viewer"])
+    p.add_argument("--district", help="a reviewer's district, e.g. tengzhou")
+    p.set_defaults(func=cmd_create_staff)
+    p = sub.add_parser("purge", help="delete personal data of applications closed long ago")
+    p.add_argument("--older-than", help="e.g. 730d, 24m or 2y (default: RETENTION_DAYS)")
+    p.set_defaults(func=cmd_purge)
     sub.add_parser("check-content", help="check every guide").set_defaults(
         func=cmd_check_content)
     sub.add_parser("build-pages", help="write the pages derived from the catalog").set_defaults(

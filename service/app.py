@@ -16,7 +16,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
 
-from . import api
+from . import api, console
 from .api.check import Checker, make_body_checker
 from .catalog import Catalog, load_catalog
 from .config import Settings
@@ -73,6 +73,7 @@ def create_app(
     routes: list[Route | Mount] = [
         Route("/healthz", healthz, methods=["GET"]),
         Mount("/api", routes=api.routes),
+        Mount("/staff", routes=console.routes),
     ]
     if settings.site_dir.is_dir():
         # gzip for the site's pages and assets; API bodies are compressed once when cached
@@ -99,6 +100,10 @@ def create_app(
     app.state.vault = Vault.from_settings(settings)
     # Failed status lookups: 10 per client per 15 minutes, then wait (no guessing).
     app.state.lookup_throttle = Throttle("lookup", limit=10, window=15 * 60)
+    # Staff sign-in: 5 wrong passwords lock a username for 15 minutes (whether or not it
+    # exists), and 20 from one client lock that client.
+    app.state.login_user_throttle = Throttle("login-user", limit=5, window=15 * 60)
+    app.state.login_client_throttle = Throttle("login", limit=20, window=15 * 60)
     return app
 
 

@@ -37,6 +37,9 @@ class Settings:
     # The key for the keyed hashes (HMAC) of phone and ID numbers (LOOKUP_KEY). Unlike the
     # data keys it cannot rotate without losing lookups: keep it as long as the data.
     lookup_key: str = ""
+    # How long closed applications keep their personal data (RETENTION_DAYS); the privacy
+    # notice (content/privacy.md) states it: change both together.
+    retention_days: int = 730
 
     @property
     def production(self) -> bool:
@@ -62,6 +65,7 @@ class Settings:
             log_level=e.get("LOG_LEVEL", base.log_level).lower(),
             data_keys=tuple(k.strip() for k in e.get("DATA_KEYS", "").split(",") if k.strip()),
             lookup_key=e.get("LOOKUP_KEY", "").strip(),
+            retention_days=int(e.get("RETENTION_DAYS", base.retention_days)),
         )
         return replace(s, **overrides)
 

@@ -18,8 +18,10 @@ _COMMON = [
 
 def cache_control(path: str) -> bytes:
     """How long a browser (and a proxy) may keep a response for this path."""
-    if path.startswith("/api/") or path == "/healthz":
-        return b"no-store"
+    if path.startswith(("/api/", "/staff/")) or path in ("/healthz", "/staff"):
+        if path.startswith("/staff/static/"):
+            return b"public, max-age=3600"
+        return b"no-store"  # the API and the staff console: nothing kept anywhere
     if path.startswith("/assets/") and _HASHED.search(path):
         return b"public, max-age=31536000, immutable"
     if path.startswith(("/assets/", "/extra/", "/search/")):

@@ -97,3 +97,51 @@ class Strike(Model):
     class Meta:
         table = "strike"
         indexes = (("scope", "client", "at"),)
+
+
+class Staff(Model):
+    """A bureau staff account. Roles: admin, reviewer (one district), viewer (figures only)."""
+
+    id = fields.IntField(primary_key=True)
+    username = fields.CharField(max_length=32, unique=True)
+    password_hash = fields.CharField(max_length=128)
+    role = fields.CharField(max_length=16)
+    district = fields.CharField(max_length=16, default="")  # reviewers only
+    active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "staff"
+
+
+class StaffSession(Model):
+    """A signed-in staff member. The cookie holds a random token, the database only its hash."""
+
+    id = fields.IntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    staff: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="sessions", on_delete=fields.CASCADE)
+    csrf = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField()
+    last_seen = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+
+    class Meta:
+        table = "staff_session"
+
+
+class AuditEntry(Model):
+    """Who did what, when: logins, reveals, status changes, exports, account changes.
+
+    Holds no personal data of applicants: the target is a reference or a username.
+    """
+
+    id = fields.IntField(primary_key=True)
+    at = fields.DatetimeField(auto_now_add=True)
+    actor = fields.CharField(max_length=32)  # a staff username, or "" when unknown
+    action = fields.CharField(max_length=32)
+    target = fields.CharField(max_length=64, default="")
+    detail = fields.CharField(max_length=255, default="")
+
+    class Meta:
+        table = "audit_entry"

@@ -38,6 +38,101 @@ def _answer_schema(fact, this_year: int) -> dict[str, Any]:
     return {"anyOf": [s, {"type": "null"}], "description": fact.question}
 
 
+def _staff_paths(str_: dict[str, str]) -> dict[str, Any]:
+    """The staff API: every operation needs the session cookie; changes need X-CSRF-Token."""
+    csrf = {"name": "X-CSRF-Token", "in": "header", "required": True, "schema": str_,
+            "description": "登录时返回的 csrf_token"}
+    ref = {"name": "reference", "in": "path", "required": True, "schema": str_}
+    filters = [{"name": n, "in": "query", "required": False, "schema": str_}
+               for n in ("program", "status", "district", "campaign", "from", "to", "page")]
+    auth = {"security": [{"staffSession": []}]}
+    denied = {"401": _error("没有登录或登录已过期"), "403": _error("没有权限，或 CSRF 不对")}
+
+    def op(op_id: str, summary: str, ok: dict[str, Any], *, params=(), body=None,
+           changes=False, extra=None) -> dict[str, Any]:
+        out: dict[str, Any] = {"operationId": op_id, "summary": summary, **auth,
+                               "parameters": [*params, *([csrf] if changes else [])],
+                               "responses": {**ok, **denied, **(extra or {})}}
+        if body is not None:
+            out["requestBody"] = {"required": True,
+                                  "content": {"application/json": {"schema": body}}}
+        return out
+
+    obj = {"type": "object"}
+    return {
+        "/api/staff/login": {"post": {
+            "operationId": "staffLogin", "summary": "工作人员登录（设置会话 cookie）",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["username", "password"],
+                "additionalProperties": False,
+                "properties": {"username": str_, "password": str_}}}}},
+            "responses": {"200": _json(_ref("Me"), "已登录"),
+                          "401": _error("用户名或密码不对（两种情况回答一样）"),
+                          "422": _error("没填用户名或密码"),
+                          "429": _error("试错太多次，暂时锁定")}}},
+        "/api/staff/logout": {"post": op("staffLogout", "退出", {"200": _json(obj, "已退出")},
+                                         changes=True)},
+        "/api/staff/me": {"get": op("staffMe", "当前登录的人", {"200": _json(_ref("Me"), "")})},
+        "/api/staff/summary": {"get": op("staffSummary", "按政策、区（市）、状态的人数",
+                                         {"200": _json(obj, "只有人数")})},
+        "/api/staff/applications": {"get": op(
+            "staffApplications", "申请列表（最新的在前，每页50条）",
+            {"200": _json({"type": "object", "required": ["applications", "total"],
+                           "properties": {"applications": {"type": "array",
+                                                           "items": _ref("StaffApplication")},
+                                          "page": {"type": "integer"},
+                                          "per_page": {"type": "integer"},
+                                          "total": {"type": "integer"}}}, "一页申请")},
+            params=filters, extra={"422": _error("筛选条件不对")})},
+        "/api/staff/applications.csv": {"get": op(
+            "staffExport", "导出 CSV（UTF-8 带 BOM；full=1 含完整身份证号，仅管理员，会记录）",
+            {"200": {"description": "CSV", "content": {"text/csv": {}}}},
+            params=[*filters, {"name": "full", "in": "query", "required": False,
+                               "schema": {"enum": ["0", "1"]}}],
+            extra={"422": _error("筛选条件不对")})},
+        "/api/staff/applications/{reference}": {"get": op(
+            "staffApplication", "一份申请的全部内容（身份证号打码）",
+            {"200": _json(_ref("StaffApplication"), "申请")}, params=[ref],
+            extra={"404": _error("没有，或不在你的区（市）")})},
+        "/api/staff/applications/{reference}/status": {"post": op(
+            "staffSetStatus", "改状态，并给申请人留言",
+            {"200": _json(_ref("StaffApplication"), "改好了")}, params=[ref], changes=True,
+            body={"type": "object", "required": ["status"], "additionalProperties": False,
+                  "properties": {"status": {"enum": list(workflow.STATUSES)},
+                                 "note": {"type": "string", "maxLength": 500}}},
+            extra={"404": _error("没有，或不在你的区（市）"),
+                   "409": _error("不能这样改，或刚被别人改过"),
+                   "422": _error("缺留言或状态不对")})},
+        "/api/staff/applications/{reference}/reveal": {"post": op(
+            "staffReveal", "看完整身份证号（会记录）",
+            {"200": _json({"type": "object", "required": ["reference", "id_number"],
+                           "properties": {"reference": str_, "id_number": str_}}, "")},
+            params=[ref], changes=True, extra={"404": _error("没有，或不在你的区（市）")})},
+        "/api/staff/audit": {"get": op(
+            "staffAudit", "操作记录（仅管理员）",
+            {"200": _json({"type": "object", "required": ["entries"],
+                           "properties": {"entries": {"type": "array", "items": obj}}}, "")},
+            params=[{"name": "page", "in": "query", "required": False, "schema": str_},
+                    {"name": "action", "in": "query", "required": False, "schema": str_}])},
+        "/api/staff/accounts": {
+            "get": op("staffAccounts", "工作人员账号（仅管理员）",
+                      {"200": _json({"type": "object", "required": ["accounts"]}, "")}),
+            "post": op("staffCreateAccount", "开通账号（仅管理员；弱密码会被拒绝）",
+                       {"201": _json(obj, "已开通")}, changes=True,
+                       body={"type": "object", "additionalProperties": False,
+                             "required": ["username", "password", "role"],
+                             "properties": {"username": str_, "password": str_,
+                                            "role": {"enum": ["admin", "reviewer", "viewer"]},
+                                            "district": str_}},
+                       extra={"422": _error("用户名、密码或角色不对")})},
+        "/api/staff/accounts/{username}/disable": {"post": op(
+            "staffDisableAccount", "停用账号（仅管理员）", {"200": _json(obj, "已停用")},
+            params=[{"name": "username", "in": "path", "required": True, "schema": str_}],
+            changes=True, extra={"404": _error("没有这个账号"),
+                                 "422": _error("不能停用自己")})},
+    }
+
+
 def document(this_year: int) -> dict[str, Any]:
     str_ = {"type": "string"}
     source = {
@@ -238,16 +333,32 @@ def document(this_year: int) -> dict[str, Any]:
                     "422": _error("编号或手机号的格式不对"),
                     "429": _error("试错太多次，Retry-After 秒后再试"),
                 }}},
+            **_staff_paths(str_),
             "/api/openapi.json": {"get": {
                 "operationId": "openapi", "summary": "本文档",
                 "responses": {"200": {"description": "OpenAPI 文档",
                                       "content": {"application/json": {}}}}}},
         },
-        "components": {"schemas": {
+        "components": {"securitySchemes": {
+            "staffSession": {"type": "apiKey", "in": "cookie", "name": "jy_staff",
+                             "description": "POST /api/staff/login 设置；改动类请求还要带 X-CSRF-Token"}},
+        "schemas": {
             "Source": source, "Program": program, "ProgramDetail": detail,
             "Question": question, "CheckRequest": check_request,
             "CheckResponse": check_response, "Error": error,
             "ApplicationRequest": application_request, "Receipt": receipt,
             "ApplicationStatus": application_status,
+            "StaffApplication": {"type": "object", "required": [
+                "reference", "program", "district", "status", "name", "id_number_masked",
+                "submitted_at"], "properties": {
+                    "reference": str_, "reference_display": str_, "program": str_,
+                    "program_title": str_, "district": str_, "district_label": str_,
+                    "status": app_status, "status_text": str_, "name": str_,
+                    "id_number_masked": str_, "phone_masked": str_, "campaign": str_,
+                    "submitted_at": str_, "updated_at": str_}},
+            "Me": {"type": "object", "required": ["username", "role", "csrf_token"],
+                   "properties": {"username": str_, "role": {"enum": ["admin", "reviewer",
+                                                                     "viewer"]},
+                                  "role_text": str_, "district": str_, "csrf_token": str_}},
         }},
     }

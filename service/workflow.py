@@ -45,5 +45,10 @@ NEXT_STEPS = {
 }
 
 
+def next_statuses(current: str) -> list[str]:
+    """Where an application can go from ``current``, in the order of the flow."""
+    return [s for s in STATUSES if s in TRANSITIONS.get(current, ())]
+
+
 def can_move(current: str, new: str) -> bool:
     return new in TRANSITIONS.get(current, frozenset())

@@ -199,3 +199,29 @@ def test_applications_sent_at_once_are_each_stored_exactly_once(served):
         assert stored.count(ref) == 1
     status, _, body = _get(f"{server}/api/applications/{acknowledged[0]}?phone=13800138000")
     assert status == 200 and json.loads(body)["status"] == "submitted"
+
+
+def test_create_staff_refuses_weak_passwords_and_makes_a_reviewer(tmp_path):
+    env = {"DATABASE_URL": f"sqlite://{tmp_path / 'staff.sqlite3'}"}
+    assert _run("migrate", env=env).returncode == 0
+    weak = _run("create-staff", "--username", "wang", "--password", "wang12345678",
+                "--role", "reviewer", "--district", "tengzhou", env=env)
+    assert weak.returncode == 1 and "密码" in weak.stderr
+    no_district = _run("create-staff", "--username", "wang", "--password", "Teng-2027-check!",
+                       "--role", "reviewer", env=env)
+    assert no_district.returncode == 1 and "区（市）" in no_district.stderr
+    ok = _run("create-staff", "--username", "wang", "--password", "Teng-2027-check!",
+              "--role", "reviewer", "--district", "tengzhou", env=env)
+    assert ok.returncode == 0 and "wang (reviewer, district tengzhou) created" in ok.stdout
+    with sqlite3.connect(tmp_path / "staff.sqlite3") as conn:
+        [(stored,)] = conn.execute("select password_hash from staff").fetchall()
+    assert stored.startswith("$argon2id$") and "Teng-2027" not in stored
+
+
+def test_purge_says_what_it_did(tmp_path):
+    env = {"DATABASE_URL": f"sqlite://{tmp_path / 'purge.sqlite3'}"}
+    assert _run("migrate", env=env).returncode == 0
+    r = _run("purge", "--older-than", "2y", env=env)
+    assert r.returncode == 0 and "0 application(s) closed more than 730 days ago" in r.stdout
+    bad = _run("purge", "--older-than", "soon", env=env)
+    assert bad.returncode == 2 and "730d" in bad.stderr

@@ -2,7 +2,7 @@
 
 from starlette.routing import Route
 
-from . import applications, check, meta, programs
+from . import applications, check, meta, programs, staff
 
 # The self-check is the hot path at a job fair: matched first.
 routes = [
@@ -12,5 +12,18 @@ routes = [
     Route("/programs/{slug}", programs.get_program, methods=["GET"]),
     Route("/applications", applications.submit, methods=["POST"]),
     Route("/applications/{reference}", applications.lookup, methods=["GET"]),
+    Route("/staff/login", staff.login, methods=["POST"]),
+    Route("/staff/logout", staff.logout, methods=["POST"]),
+    Route("/staff/me", staff.me, methods=["GET"]),
+    Route("/staff/summary", staff.summary, methods=["GET"]),
+    Route("/staff/applications", staff.list_applications, methods=["GET"]),
+    Route("/staff/applications.csv", staff.export, methods=["GET"]),
+    Route("/staff/applications/{reference}", staff.get_application, methods=["GET"]),
+    Route("/staff/applications/{reference}/status", staff.set_status, methods=["POST"]),
+    Route("/staff/applications/{reference}/reveal", staff.reveal, methods=["POST"]),
+    Route("/staff/audit", staff.audit_log, methods=["GET"]),
+    Route("/staff/accounts", staff.list_accounts, methods=["GET"]),
+    Route("/staff/accounts", staff.create_account, methods=["POST"]),
+    Route("/staff/accounts/{username}/disable", staff.disable_account, methods=["POST"]),
     Route("/openapi.json", meta.openapi, methods=["GET"]),
 ]

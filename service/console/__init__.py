@@ -1,0 +1,214 @@
+"""The staff console at /staff/: server-rendered pages (Starlette + Jinja2), no build step.
+
+The pages use the same session, CSRF token, role rules and review functions as the staff API
+(service/api/staff.py, service/review.py); here the CSRF token travels in a hidden form
+field. Every page is ``no-store``: they hold personal data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from .. import review, staff as accounts, workflow
+from ..api import staff as api
+from ..api.check import this_year
+from ..errors import ApiError
+from ..models import Staff
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.globals.update(statuses=workflow.LABELS, districts=review.DISTRICT_LABELS,
+                             roles=accounts.ROLES)
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def page(request: Request, name: str, status: int = 200,
+         headers: dict[str, str] | None = None, **context: Any) -> Response:
+    return templates.TemplateResponse(request, name, context, status_code=status,
+                                      headers=headers)
+
+
+def to_login() -> Response:
+    return RedirectResponse("/staff/login", 303)
+
+
+def console(handler: Handler) -> Handler:
+    """Shows API errors as pages: not signed in -> the login page; others -> an error page."""
+
+    async def wrapped(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except ApiError as e:
+            if e.status == 401:
+                return to_login()
+            me = getattr(request.state, "me", None)
+            return page(request, "error.html", e.status, e.headers, message=e.message, me=me)
+
+    return wrapped
+
+
+async def signed_in(request: Request, form: Any = None) -> accounts.Session:
+    """The session; for a form POST, also checks the form's CSRF token."""
+    csrf = None
+    if form is not None:
+        token = form.get("csrf_token", "")
+        csrf = token if isinstance(token, str) else ""
+    session = await api.session_of(request, csrf)
+    request.state.me = api.whoami(session)
+    return session
+
+
+@console
+async def home(request: Request) -> Response:
+    session = await signed_in(request)
+    target = "/staff/applications" if session.role in ("admin", "reviewer") else "/staff/summary"
+    return RedirectResponse(target, 303)
+
+
+@console
+async def login_page(request: Request) -> Response:
+    if request.method == "GET":
+        return page(request, "login.html")
+    form = await request.form()
+    username, password = form.get("username", ""), form.get("password", "")
+    try:
+        token, _ = await api.sign_in(request, username, password)
+    except ApiError as e:
+        if e.status not in (401, 422, 429):
+            raise
+        return page(request, "login.html", e.status, e.headers, error=e.message,
+                    username=username if isinstance(username, str) else "")
+    response = RedirectResponse("/staff/", 303)
+    api.set_session_cookie(request, response, token)
+    return response
+
+
+@console
+async def logout(request: Request) -> Response:
+    session = await signed_in(request, await request.form())
+    await accounts.end_session(session)
+    await accounts.audit(session.username, "logout")
+    response = to_login()
+    response.delete_cookie(accounts.COOKIE, path="/")
+    return response
+
+
+@console
+async def applications(request: Request) -> Response:
+    session = await signed_in(request)
+    if session.role == "viewer":
+        return RedirectResponse("/staff/summary", 303)
+    state = request.app.state
+    filters = review.Filters.parse(request.query_params, state.catalog)
+    data = await review.queue(session, filters, state.catalog, state.vault)
+    return page(request, "queue.html", me=request.state.me, data=data, f=filters,
+                programs=state.catalog.programs)
+
+
+async def _detail(request: Request, session: accounts.Session, app: Any, reveal: bool = False,
+                  error: str = "", status: int = 200) -> Response:
+    state = request.app.state
+    a = await review.detail(session, app, state.catalog, state.vault, this_year(), reveal)
+    return page(request, "application.html", status, me=request.state.me, a=a, error=error)
+
+
+@console
+async def application(request: Request) -> Response:
+    session = await signed_in(request)
+    app = await review.find(session, request.path_params["reference"])
+    return await _detail(request, session, app)
+
+
+@console
+async def reveal(request: Request) -> Response:
+    session = await signed_in(request, await request.form())
+    app = await review.find(session, request.path_params["reference"])
+    await review.reveal(session, app)
+    return await _detail(request, session, app, reveal=True)
+
+
+@console
+async def set_status(request: Request) -> Response:
+    form = await request.form()
+    session = await signed_in(request, form)
+    app = await review.find(session, request.path_params["reference"])
+    status, note = form.get("status", ""), form.get("note", "")
+    try:
+        await review.change_status(session, app, str(status), str(note))
+    except ApiError as e:
+        if e.status not in (409, 422):
+            raise
+        return await _detail(request, session, app, error=e.message, status=e.status)
+    return RedirectResponse(f"/staff/applications/{app.reference}", 303)
+
+
+@console
+async def summary(request: Request) -> Response:
+    await signed_in(request)
+    return page(request, "summary.html", me=request.state.me,
+                s=await review.summary(request.app.state.catalog))
+
+
+@console
+async def audit(request: Request) -> Response:
+    data = await api.audit_entries(request)
+    request.state.me = api.whoami(await api.session_of(request))
+    return page(request, "audit.html", me=request.state.me, data=data)
+
+
+async def _accounts_page(request: Request, error: str = "", status: int = 200) -> Response:
+    rows = [api.account_json(s) for s in await Staff.all().order_by("username")]
+    return page(request, "accounts.html", status, me=request.state.me, accounts=rows,
+                error=error)
+
+
+@console
+async def accounts_page(request: Request) -> Response:
+    form = await request.form() if request.method == "POST" else None
+    session = await signed_in(request, form)
+    api.admin_only(session)
+    if form is None:
+        return await _accounts_page(request)
+    try:
+        await api.make_account(session, *(form.get(k, "") for k in (
+            "username", "password", "role", "district")))
+    except ApiError as e:
+        return await _accounts_page(request, e.message, e.status)
+    return RedirectResponse("/staff/accounts", 303)
+
+
+@console
+async def disable(request: Request) -> Response:
+    session = await signed_in(request, await request.form())
+    try:
+        await api.disable_staff(session, request.path_params["username"])
+    except ApiError as e:
+        if e.status == 403:
+            raise
+        return await _accounts_page(request, e.message, e.status)
+    return RedirectResponse("/staff/accounts", 303)
+
+
+routes = [
+    Route("/", home, methods=["GET"]),
+    Route("/login", login_page, methods=["GET", "POST"]),
+    Route("/logout", logout, methods=["POST"]),
+    Route("/applications", applications, methods=["GET"]),
+    Route("/applications/{reference}", application, methods=["GET"]),
+    Route("/applications/{reference}/reveal", reveal, methods=["POST"]),
+    Route("/applications/{reference}/status", set_status, methods=["POST"]),
+    Route("/summary", summary, methods=["GET"]),
+    Route("/audit", audit, methods=["GET"]),
+    Route("/accounts", accounts_page, methods=["GET", "POST"]),
+    Route("/accounts/{username}/disable", disable, methods=["POST"]),
+    Mount("/static", StaticFiles(directory=HERE / "static"), name="console-static"),
+]

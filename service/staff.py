@@ -1,0 +1,151 @@
+"""Staff accounts, sign-in sessions and the audit log.
+
+- Passwords: Argon2id (argon2-cffi's defaults), weak ones refused when an account is made.
+- Sessions: a random token in an HttpOnly, SameSite=Strict cookie; the database keeps only
+  its SHA-256, so a copy of the database cannot be used to sign in. Each session has its
+  own CSRF token, which every state-changing call must send back. Sessions end after
+  ``SESSION_IDLE`` without use or ``SESSION_MAX`` in all, and at logout.
+- Sign-in failures are throttled per username and per client (service.throttle), with the
+  same answer whether or not the username exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from .facts import DISTRICTS
+from .models import AuditEntry, Staff, StaffSession
+
+ROLES = {"admin": "管理员", "reviewer": "经办人员", "viewer": "查看统计"}
+DISTRICT_LABELS = {o.value: o.label for o in DISTRICTS}
+SESSION_IDLE = dt.timedelta(minutes=30)
+SESSION_MAX = dt.timedelta(hours=10)
+COOKIE = "jy_staff"
+USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{2,31}$")
+_hasher = PasswordHasher()
+# Verified when the username does not exist, so that both cases take the same time.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+_COMMON = {"password", "12345678", "123456789", "1234567890", "qwertyuiop", "11111111",
+           "88888888", "66666666", "abcd1234", "a1234567", "admin123", "zaozhuang",
+           "password1", "iloveyou", "woaini1314", "qwerty123"}
+
+
+class AccountError(ValueError):
+    """An account cannot be made as asked; the message says why (in Chinese)."""
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def password_problem(password: str, username: str) -> str | None:
+    if len(password) < 12:
+        return "密码至少12位。"
+    lowered = password.lower()
+    if lowered in _COMMON or any(c in lowered for c in _COMMON if len(c) >= 8):
+        return "这个密码太常见了，请换一个。"
+    if username and username.lower() in lowered:
+        return "密码里不能有用户名。"
+    classes = sum(bool(re.search(p, password)) for p in (r"[a-z]", r"[A-Z]", r"\d", r"[^A-Za-z\d]"))
+    if classes < 3 or len(set(password)) < 6:
+        return "密码要有大写字母、小写字母、数字、符号中的至少三种，而且不能总是重复同几个字符。"
+    return None
+
+
+async def create_staff(username: str, password: str, role: str, district: str = "") -> Staff:
+    if not USERNAME.match(username):
+        raise AccountError("用户名用3到32位小写字母、数字、点、横线或下划线，以字母开头。")
+    if role not in ROLES:
+        raise AccountError(f"角色只能是 {', '.join(ROLES)}。")
+    if role == "reviewer" and district not in DISTRICT_LABELS:
+        raise AccountError(f"经办人员要指定区（市）：{', '.join(DISTRICT_LABELS)}。")
+    if role != "reviewer" and district:
+        raise AccountError("只有经办人员（reviewer）按区（市）分工；管理员和查看统计的账号不指定区（市）。")
+    problem = password_problem(password, username)
+    if problem:
+        raise AccountError(problem)
+    if await Staff.filter(username=username).exists():
+        raise AccountError("这个用户名已经有了。")
+    return await Staff.create(username=username, password_hash=_hasher.hash(password),
+                              role=role, district=district)
+
+
+async def check_password(username: str, password: str) -> Staff | None:
+    """The active account with this username and password, or None (same time either way)."""
+    staff = await Staff.get_or_none(username=username, active=True) if USERNAME.match(
+        username) else None
+    try:
+        _hasher.verify(staff.password_hash if staff else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if staff is None:
+        return None
+    if _hasher.check_needs_rehash(staff.password_hash):
+        await Staff.filter(id=staff.id).update(password_hash=_hasher.hash(password))
+    return staff
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Session:
+    staff: Staff
+    csrf: str
+    session_id: int
+
+    @property
+    def role(self) -> str:
+        return self.staff.role
+
+    @property
+    def username(self) -> str:
+        return self.staff.username
+
+
+async def start_session(staff: Staff) -> tuple[str, Session]:
+    """A new session: (the cookie's token, the session)."""
+    token, csrf, t = secrets.token_urlsafe(32), secrets.token_urlsafe(32), now()
+    row = await StaffSession.create(token_hash=_hash_token(token), staff=staff, csrf=csrf,
+                                    created_at=t, last_seen=t, expires_at=t + SESSION_MAX)
+    return token, Session(staff, csrf, row.id)
+
+
+async def find_session(token: str | None) -> Session | None:
+    """The live session for a cookie token; expired ones are ended here."""
+    if not token or len(token) > 128:
+        return None
+    row = await StaffSession.get_or_none(token_hash=_hash_token(token)).select_related("staff")
+    if row is None:
+        return None
+    t = now()
+    if t >= row.expires_at or t - row.last_seen >= SESSION_IDLE or not row.staff.active:
+        await StaffSession.filter(id=row.id).delete()
+        return None
+    if t - row.last_seen > dt.timedelta(minutes=1):  # at most one write a minute per session
+        await StaffSession.filter(id=row.id).update(last_seen=t)
+    return Session(row.staff, row.csrf, row.id)
+
+
+async def end_session(session: Session) -> None:
+    await StaffSession.filter(id=session.session_id).delete()
+
+
+async def audit(actor: str, action: str, target: str = "", detail: str = "") -> None:
+    await AuditEntry.create(actor=actor[:32], action=action, target=target[:64],
+                            detail=detail[:255])
+
+
+AUDIT_LABELS = {
+    "login": "登录", "login_failed": "登录失败", "login_locked": "登录被锁定", "logout": "退出",
+    "reveal": "查看完整身份证号", "status": "改状态", "export": "导出", "export_full": "导出（含完整身份证号）",
+    "staff_create": "新建账号", "staff_disable": "停用账号", "purge": "删除到期的个人信息",
+}

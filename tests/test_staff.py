@@ -1,0 +1,446 @@
+"""The staff console and API: sign-in, roles, CSRF, reviewing, export, audit, retention."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import datetime as dt
+import io
+
+import httpx2
+import pytest
+
+from service import review, workflow
+from service.config import Settings
+from service.models import Application, AuditEntry, StaffSession
+from service.staff import create_staff
+
+from people import form, key
+
+PASSWORD = "Zz-review-2027!"
+REAL_HASH = __import__("service.staff").staff._hasher.hash(PASSWORD)  # before any patching
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashing(monkeypatch):
+    """Argon2id at its lowest cost, so the many sign-ins here stay fast. The service's own
+    parameters are argon2-cffi's defaults; test_a_password_is_stored_as_argon2id checks."""
+    from argon2 import PasswordHasher
+
+    from service import staff
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(staff, "_hasher", cheap)
+    monkeypatch.setattr(staff, "_DUMMY_HASH", cheap.hash("dummy"))
+
+
+def test_a_password_is_stored_as_argon2id_with_the_library_defaults():
+    from argon2 import PasswordHasher
+
+    assert REAL_HASH.startswith("$argon2id$")
+    assert f"m={PasswordHasher().memory_cost}," in REAL_HASH
+
+
+@pytest.fixture
+async def people(db):
+    """One account per role; reviewers in Tengzhou and Shanting."""
+    await create_staff("admin", PASSWORD, "admin")
+    await create_staff("teng", PASSWORD, "reviewer", "tengzhou")
+    await create_staff("shan", PASSWORD, "reviewer", "shanting")
+    await create_staff("stats", PASSWORD, "viewer")
+
+
+def new_client(app, ip: str = "127.0.0.1") -> httpx2.AsyncClient:
+    return httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app, client=(ip, 1000)),
+                              base_url="http://testserver")
+
+
+async def signed_in(app, username: str) -> tuple[httpx2.AsyncClient, dict[str, str]]:
+    c = new_client(app)
+    r = await c.post("/api/staff/login", json={"username": username, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return c, {"X-CSRF-Token": r.json()["csrf_token"]}
+
+
+async def apply(client, **over) -> dict:
+    body = form(**over)
+    r = await client.post("/api/applications", json=body, headers=key())
+    assert r.status_code == 201, r.text
+    return {**body, **r.json()}
+
+
+async def test_login_sets_a_strict_httponly_cookie_and_returns_a_csrf_token(app, people):
+    c = new_client(app)
+    r = await c.post("/api/staff/login", json={"username": "teng", "password": PASSWORD})
+    assert r.status_code == 200
+    assert r.json()["role"] == "reviewer" and r.json()["district"] == "tengzhou"
+    cookie = r.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie and "secure" not in cookie
+    assert (await c.get("/api/staff/me")).json()["username"] == "teng"
+    await c.aclose()
+
+
+async def test_the_cookie_is_secure_when_the_service_is_served_over_https(db, people, catalog):
+    from service.app import create_app
+
+    app = create_app(Settings.from_env({}, public_base_url="https://jy.example.cn"),
+                     catalog=catalog, init_db=False)
+    async with new_client(app) as c:
+        r = await c.post("/api/staff/login", json={"username": "teng", "password": PASSWORD})
+        assert "secure" in r.headers["set-cookie"].lower()
+
+
+async def test_wrong_password_and_unknown_user_look_the_same_then_lock(app, people):
+    async with new_client(app, "10.1.1.1") as c:
+        wrong = await c.post("/api/staff/login", json={"username": "teng", "password": "x" * 12})
+        nobody = await c.post("/api/staff/login",
+                              json={"username": "nobody", "password": "x" * 12})
+        assert wrong.status_code == nobody.status_code == 401
+        assert wrong.content == nobody.content
+        for _ in range(4):
+            await c.post("/api/staff/login", json={"username": "teng", "password": "x" * 12})
+        locked = await c.post("/api/staff/login", json={"username": "teng", "password": PASSWORD})
+        assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 0
+        for _ in range(5):
+            await c.post("/api/staff/login", json={"username": "nobody", "password": "x" * 12})
+        ghost = await c.post("/api/staff/login", json={"username": "nobody", "password": "y"})
+        assert ghost.status_code == 429  # a made-up username locks the same way
+    async with new_client(app, "10.1.1.2") as other:  # someone else, their own username
+        ok = await other.post("/api/staff/login", json={"username": "shan", "password": PASSWORD})
+        assert ok.status_code == 200
+    actions = await AuditEntry.filter(action="login_failed").count()
+    assert actions == 10
+
+
+async def test_every_staff_endpoint_needs_a_session(client):
+    for path in ("/api/staff/me", "/api/staff/applications", "/api/staff/applications.csv",
+                 "/api/staff/applications/ABCDEFGHJ", "/api/staff/audit",
+                 "/api/staff/summary", "/api/staff/accounts"):
+        r = await client.get(path)
+        assert r.status_code == 401 and r.json()["code"] == "not_logged_in", path
+
+
+async def test_state_changes_need_the_sessions_csrf_token(app, people, client):
+    a = await apply(client)
+    c, csrf = await signed_in(app, "teng")
+    url = f"/api/staff/applications/{a['reference']}/status"
+    body = {"status": "in_review", "note": ""}
+    assert (await c.post(url, json=body)).status_code == 403
+    assert (await c.post(url, json=body, headers={"X-CSRF-Token": "forged"})).status_code == 403
+    assert (await Application.get(reference=a["reference"])).status == "submitted"
+    assert (await c.post(url, json=body, headers=csrf)).status_code == 200
+    await c.aclose()
+
+
+async def test_sessions_expire_when_idle_or_old_and_end_at_logout(app, people):
+    c, csrf = await signed_in(app, "admin")
+    assert (await c.get("/api/staff/me")).status_code == 200
+    await StaffSession.all().update(last_seen=dt.datetime.now(dt.timezone.utc)
+                                    - dt.timedelta(minutes=31))
+    assert (await c.get("/api/staff/me")).status_code == 401
+    c, csrf = await signed_in(app, "admin")
+    await StaffSession.all().update(expires_at=dt.datetime.now(dt.timezone.utc)
+                                    - dt.timedelta(seconds=1))
+    assert (await c.get("/api/staff/me")).status_code == 401
+    c, csrf = await signed_in(app, "admin")
+    assert (await c.post("/api/staff/logout", headers=csrf)).status_code == 200
+    assert (await c.get("/api/staff/me")).status_code == 401
+    assert await StaffSession.all().count() == 0
+
+
+async def test_a_reviewer_sees_only_their_district_and_probing_gets_404(app, people, client):
+    mine = await apply(client, district="tengzhou")
+    theirs = await apply(client, district="shanting")
+    c, csrf = await signed_in(app, "teng")
+    listed = (await c.get("/api/staff/applications")).json()["applications"]
+    assert [x["reference"] for x in listed] == [mine["reference"]]
+    assert (await c.get("/api/staff/applications", params={"district": "shanting"})
+            ).json()["applications"] == []
+    ref = theirs["reference"]
+    for r in (await c.get(f"/api/staff/applications/{ref}"),
+              await c.post(f"/api/staff/applications/{ref}/status",
+                           json={"status": "in_review"}, headers=csrf),
+              await c.post(f"/api/staff/applications/{ref}/reveal", headers=csrf)):
+        assert r.status_code == 404 and r.json()["code"] == "application_not_found"
+    unknown = await c.get("/api/staff/applications/ABCDEFGHJ")
+    assert unknown.json() == (await c.get(f"/api/staff/applications/{ref}")).json()
+    exported = (await c.get("/api/staff/applications.csv")).content.decode("utf-8-sig")
+    assert display_ref(mine) in exported and display_ref(theirs) not in exported
+    assert (await Application.get(reference=ref)).status == "submitted"
+    await c.aclose()
+
+
+def display_ref(a: dict) -> str:
+    return a["reference_display"]
+
+
+async def test_a_viewer_reads_figures_but_no_personal_data(app, people, client):
+    a = await apply(client)
+    c, csrf = await signed_in(app, "stats")
+    assert (await c.get("/api/staff/applications")).status_code == 403
+    assert (await c.get(f"/api/staff/applications/{a['reference']}")).status_code == 403
+    assert (await c.get("/api/staff/applications.csv")).status_code == 403
+    s = await c.get("/api/staff/summary")
+    assert s.status_code == 200 and s.json()["total"] == 1
+    assert a["name"] not in s.text and a["id_number"] not in s.text
+    assert (await c.get("/api/staff/audit")).status_code == 403
+    await c.aclose()
+
+
+async def test_an_admin_sees_every_district(app, people, client):
+    for district in ("tengzhou", "shanting", "xuecheng"):
+        await apply(client, district=district)
+    c, _ = await signed_in(app, "admin")
+    r = await c.get("/api/staff/applications")
+    assert {x["district"] for x in r.json()["applications"]} == {"tengzhou", "shanting",
+                                                                  "xuecheng"}
+    r = await c.get("/api/staff/applications", params={"district": "shanting"})
+    assert [x["district"] for x in r.json()["applications"]] == ["shanting"]
+    await c.aclose()
+
+
+async def test_the_queue_filters_pages_and_masks(app, people, client, monkeypatch):
+    monkeypatch.setattr(review, "PER_PAGE", 2)
+    made = [await apply(client, program=p) for p in (
+        "startup-guarantee-loan", "startup-guarantee-loan", "graduate-internship")]
+    c, _ = await signed_in(app, "teng")
+    page1 = (await c.get("/api/staff/applications")).json()
+    assert page1["total"] == 3 and len(page1["applications"]) == 2
+    # newest first
+    assert page1["applications"][0]["reference"] == made[-1]["reference"]
+    page2 = (await c.get("/api/staff/applications", params={"page": 2})).json()
+    assert len(page2["applications"]) == 1
+    only = (await c.get("/api/staff/applications",
+                        params={"program": "graduate-internship"})).json()["applications"]
+    assert [x["reference"] for x in only] == [made[2]["reference"]]
+    row = only[0]
+    assert row["id_number_masked"] != made[2]["id_number"]
+    assert row["id_number_masked"][:6] == made[2]["id_number"][:6] and "*" in row[
+        "id_number_masked"]
+    assert made[2]["id_number"] not in (await c.get("/api/staff/applications")).text
+    bad = await c.get("/api/staff/applications", params={"status": "lost", "from": "yesterday"})
+    assert bad.status_code == 422 and {e["field"] for e in bad.json()["errors"]} == {
+        "status", "from"}
+    today = dt.date.today().isoformat()
+    dated = await c.get("/api/staff/applications", params={"from": today, "to": today})
+    assert dated.json()["total"] == 3
+    await c.aclose()
+
+
+async def test_the_detail_shows_the_reasons_documents_and_a_revealable_id(app, people, client,
+                                                                            catalog):
+    a = await apply(client, answers={"age": 30, "residence": "hukou"})
+    c, csrf = await signed_in(app, "teng")
+    d = (await c.get(f"/api/staff/applications/{a['reference']}")).json()
+    assert d["id_number"] != a["id_number"] and d["phone"] == a["phone"]
+    assert d["documents"] == catalog.by_slug[a["program"]].data.documents
+    check = (await client.post("/api/check", json={"answers": {"age": 30,
+                                                               "residence": "hukou"}})).json()
+    seen = next(r for r in check["results"] if r["slug"] == a["program"])
+    assert d["reasons"] == seen["reasons"]  # what the person saw on their phone
+    assert [h["to"] for h in d["history"]] == ["submitted"]
+    r = await c.post(f"/api/staff/applications/{a['reference']}/reveal", headers=csrf)
+    assert r.json()["id_number"] == a["id_number"]
+    entry = await AuditEntry.get(action="reveal")
+    assert (entry.actor, entry.target) == ("teng", a["reference"])
+    await c.aclose()
+
+
+async def test_the_status_flow_refuses_illegal_moves_and_tells_the_applicant(app, people,
+                                                                             client):
+    a = await apply(client)
+    ref = a["reference"]
+    c, csrf = await signed_in(app, "teng")
+
+    async def move(status: str, note: str = ""):
+        return await c.post(f"/api/staff/applications/{ref}/status",
+                            json={"status": status, "note": note}, headers=csrf)
+
+    r = await move("approved")
+    assert r.status_code == 409 and r.json()["code"] == "illegal_transition"
+    assert r.json()["allowed"] == ["in_review", "withdrawn"]
+    assert (await move("in_review")).status_code == 200
+    r = await move("need_info")
+    assert r.status_code == 422 and r.json()["code"] == "note_required"
+    assert (await move("need_info", "请带营业执照原件到滕州市人社局。")).status_code == 200
+    seen = (await client.get(f"/api/applications/{ref}", params={"phone": a["phone"]})).json()
+    assert seen["status"] == "need_info" and "营业执照" in seen["message"]
+    assert (await move("in_review")).status_code == 200
+    assert (await move("approved", "审核通过。")).status_code == 200
+    for s in workflow.STATUSES:
+        assert (await move(s, "x")).status_code in (409, 422)
+    row = await Application.get(reference=ref)
+    assert row.open_key is None and row.closed_at is not None
+    history = (await c.get(f"/api/staff/applications/{ref}")).json()["history"]
+    assert [(h["from"], h["to"], h["actor"]) for h in history] == [
+        ("", "submitted", "申请人"), ("submitted", "in_review", "teng"),
+        ("in_review", "need_info", "teng"), ("need_info", "in_review", "teng"),
+        ("in_review", "approved", "teng")]
+    # closed: the person may apply again for the same program
+    again = await client.post("/api/applications", headers=key(),
+                              json={k: a[k] for k in form()})
+    assert again.status_code == 201
+    await c.aclose()
+
+
+async def test_two_reviewers_changing_one_application_at_once_cannot_both_win(app, people,
+                                                                              client):
+    a = await apply(client)
+    (c1, csrf1), (c2, csrf2) = await signed_in(app, "teng"), await signed_in(app, "admin")
+    url = f"/api/staff/applications/{a['reference']}/status"
+    r1, r2 = await asyncio.gather(c1.post(url, json={"status": "in_review"}, headers=csrf1),
+                                  c2.post(url, json={"status": "withdrawn"}, headers=csrf2))
+    assert sorted([r1.status_code, r2.status_code]) == [200, 409]
+    history = (await c2.get(f"/api/staff/applications/{a['reference']}")).json()["history"]
+    assert len(history) == 2
+    await c1.aclose()
+    await c2.aclose()
+
+
+async def test_the_csv_opens_in_excel_and_wps(app, people, client):
+    a = await apply(client, name="欧阳明月")
+    c, _ = await signed_in(app, "admin")
+    r = await c.get("/api/staff/applications.csv")
+    assert r.headers["content-type"].startswith("text/csv")
+    assert "attachment" in r.headers["content-disposition"]
+    raw = r.content
+    assert raw.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs to read UTF-8
+    rows = list(csv.reader(io.StringIO(raw[3:].decode("utf-8"))))
+    assert rows[0] == ["申请编号", "政策", "区（市）", "状态", "姓名", "身份证号", "手机号",
+                       "来源活动", "提交时间", "最后更新"]
+    assert b"\r\n" in raw
+    line = dict(zip(rows[0], rows[1]))
+    assert line["姓名"] == "欧阳明月" and line["状态"] == "已提交，等待受理"
+    assert line["身份证号"] != a["id_number"] and line["身份证号"].count("*") == 10
+    submitted = dt.datetime.strptime(line["提交时间"], "%Y-%m-%d %H:%M")
+    beijing = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).replace(tzinfo=None)
+    assert abs(submitted - beijing) < dt.timedelta(minutes=2)  # local time, not UTC
+    full = await c.get("/api/staff/applications.csv", params={"full": "1"})
+    assert a["id_number"] in full.content.decode("utf-8-sig")
+    assert [e.action for e in await AuditEntry.filter(action__startswith="export")
+            .order_by("id")] == ["export", "export_full"]
+    c2, _ = await signed_in(app, "teng")
+    assert (await c2.get("/api/staff/applications.csv", params={"full": "1"})).status_code == 403
+    await c.aclose()
+    await c2.aclose()
+
+
+def test_csv_cells_that_look_like_formulas_are_defused():
+    assert review._cell("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
+    assert review._cell("+86") == "'+86" and review._cell("张三") == "张三"
+
+
+async def test_the_audit_log_records_who_did_what(app, people, client):
+    a = await apply(client)
+    c, csrf = await signed_in(app, "admin")
+    await c.post(f"/api/staff/applications/{a['reference']}/reveal", headers=csrf)
+    await c.post(f"/api/staff/applications/{a['reference']}/status",
+                 json={"status": "in_review"}, headers=csrf)
+    await c.get("/api/staff/applications.csv")
+    await c.post("/api/staff/accounts", headers=csrf, json={
+        "username": "wang", "password": "Xue-2027-check!", "role": "reviewer",
+        "district": "xuecheng"})
+    entries = (await c.get("/api/staff/audit")).json()["entries"]
+    seen = [(e["actor"], e["action"], e["target"]) for e in reversed(entries)]
+    assert seen == [("admin", "login", ""), ("admin", "reveal", a["reference"]),
+                    ("admin", "status", a["reference"]), ("admin", "export", ""),
+                    ("admin", "staff_create", "wang")]
+    assert a["id_number"] not in (await c.get("/api/staff/audit")).text
+    await c.aclose()
+
+
+async def test_admins_manage_accounts_and_weak_passwords_are_refused(app, people):
+    c, csrf = await signed_in(app, "admin")
+    weak = await c.post("/api/staff/accounts", headers=csrf, json={
+        "username": "liwei", "password": "12345678abcd", "role": "viewer", "district": ""})
+    assert weak.status_code == 422 and "密码" in weak.json()["message"]
+    no_district = await c.post("/api/staff/accounts", headers=csrf, json={
+        "username": "liwei", "password": "Li-2027-review!", "role": "reviewer", "district": ""})
+    assert no_district.status_code == 422
+    r, rcsrf = await signed_in(app, "teng")
+    assert (await r.post("/api/staff/accounts", headers=rcsrf, json={
+        "username": "liwei", "password": "Li-2027-review!", "role": "admin",
+        "district": ""})).status_code == 403
+    # disabling an account ends its sessions at once
+    assert (await c.post("/api/staff/accounts/teng/disable", headers=csrf)).status_code == 200
+    assert (await r.get("/api/staff/me")).status_code == 401
+    assert (await c.post("/api/staff/accounts/admin/disable", headers=csrf)).status_code == 422
+    await c.aclose()
+    await r.aclose()
+
+
+async def test_purge_deletes_personal_data_of_long_closed_applications_only(app, people, client):
+    old = await apply(client)
+    recent = await apply(client)
+    still_open = await apply(client)
+    c, csrf = await signed_in(app, "admin")
+    for a in (old, recent):
+        url = f"/api/staff/applications/{a['reference']}/status"
+        await c.post(url, json={"status": "in_review"}, headers=csrf)
+        await c.post(url, json={"status": "rejected", "note": "不符合条件。"}, headers=csrf)
+    long_ago = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=800)
+    await Application.filter(reference=old["reference"]).update(closed_at=long_ago)
+    assert await review.purge(dt.timedelta(days=730)) == 1
+    gone = await Application.get(reference=old["reference"])
+    assert gone.sealed == "" and gone.purged_at is not None and gone.status == "rejected"
+    for a in (recent, still_open):
+        assert (await Application.get(reference=a["reference"])).sealed != ""
+    lookup = await client.get(f"/api/applications/{old['reference']}",
+                              params={"phone": old["phone"]})
+    assert lookup.status_code == 404
+    d = (await c.get(f"/api/staff/applications/{old['reference']}")).json()
+    assert d["purged"] and old["id_number"] not in str(d) and d["history"][-1]["message"] == ""
+    assert (await c.get("/api/staff/summary")).json()["total"] == 3  # figures stay
+    assert await review.purge(dt.timedelta(days=730)) == 0
+    await c.aclose()
+
+
+async def test_the_console_pages_work_without_javascript(app, people, client):
+    a = await apply(client, note="<script>alert(1)</script> 我有<b>两个</b>孩子")
+    async with new_client(app) as c:
+        r = await c.get("/staff/applications")
+        assert r.status_code == 303 and r.headers["location"] == "/staff/login"
+        login = await c.get("/staff/login")
+        assert "工作人员登录" in login.text and login.headers["cache-control"] == "no-store"
+        bad = await c.post("/staff/login", data={"username": "teng", "password": "nope"})
+        assert bad.status_code == 401 and "用户名或密码不对" in bad.text
+        r = await c.post("/staff/login", data={"username": "teng", "password": PASSWORD})
+        assert r.status_code == 303
+        queue = await c.get("/staff/applications")
+        assert display_ref(a) in queue.text and a["id_number"] not in queue.text
+        page = await c.get(f"/staff/applications/{a['reference']}")
+        assert "<script>alert(1)</script>" not in page.text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+        csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+        forged = await c.post(f"/staff/applications/{a['reference']}/status",
+                              data={"status": "in_review", "csrf_token": "x"})
+        assert forged.status_code == 403
+        moved = await c.post(f"/staff/applications/{a['reference']}/status",
+                             data={"status": "in_review", "note": "", "csrf_token": csrf})
+        assert moved.status_code == 303
+        shown = await c.post(f"/staff/applications/{a['reference']}/reveal",
+                             data={"csrf_token": csrf})
+        assert a["id_number"] in shown.text
+        illegal = await c.post(f"/staff/applications/{a['reference']}/status",
+                               data={"status": "submitted", "csrf_token": csrf})
+        assert illegal.status_code == 409 and "不能改成" in illegal.text
+        assert (await c.get("/staff/audit")).status_code == 403  # reviewers: no audit log
+        out = await c.post("/staff/logout", data={"csrf_token": csrf})
+        assert out.status_code == 303
+        assert (await c.get("/staff/applications")).status_code == 303
+
+
+async def test_the_admin_console_shows_figures_audit_and_accounts(app, people, client):
+    await apply(client)
+    async with new_client(app) as c:
+        await c.post("/staff/login", data={"username": "admin", "password": PASSWORD})
+        for path, text in (("/staff/summary", "按区（市）"), ("/staff/audit", "登录"),
+                           ("/staff/accounts", "开通新账号")):
+            r = await c.get(path)
+            assert r.status_code == 200 and text in r.text, path
+        csrf = (await c.get("/staff/accounts")).text.split(
+            'name="csrf_token" value="')[1].split('"')[0]
+        r = await c.post("/staff/accounts", data={"username": "zhao", "password": "short",
+                                                  "role": "viewer", "district": "",
+                                                  "csrf_token": csrf})
+        assert r.status_code == 422 and "至少12位" in r.text
