@@ -289,12 +289,28 @@ async def test_two_reviewers_changing_one_application_at_once_cannot_both_win(ap
     (c1, csrf1), (c2, csrf2) = await signed_in(app, "teng"), await signed_in(app, "admin")
     url = f"/api/staff/applications/{a['reference']}/status"
     r1, r2 = await asyncio.gather(c1.post(url, json={"status": "in_review"}, headers=csrf1),
-                                  c2.post(url, json={"status": "withdrawn"}, headers=csrf2))
+                                  c2.post(url, json={"status": "in_review"}, headers=csrf2))
     assert sorted([r1.status_code, r2.status_code]) == [200, 409]
     history = (await c2.get(f"/api/staff/applications/{a['reference']}")).json()["history"]
     assert len(history) == 2
     await c1.aclose()
     await c2.aclose()
+
+
+async def test_a_change_based_on_a_stale_view_is_refused(people, client):
+    """Both reviewers opened the application while it was new; the second to save loses."""
+    from service.staff import Session
+    from service.models import Staff
+
+    a = await apply(client)
+    first_view = await Application.get(reference=a["reference"])
+    second_view = await Application.get(reference=a["reference"])
+    teng = Session(await Staff.get(username="teng"), "x", 0)
+    await review.change_status(teng, first_view, "in_review", "")
+    with pytest.raises(review.ApiError) as refused:
+        await review.change_status(teng, second_view, "withdrawn", "")
+    assert refused.value.code == "status_changed"
+    assert (await Application.get(reference=a["reference"])).status == "in_review"
 
 
 async def test_the_csv_opens_in_excel_and_wps(app, people, client):
