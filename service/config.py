@@ -40,6 +40,10 @@ class Settings:
     # How long closed applications keep their personal data (RETENTION_DAYS); the privacy
     # notice (content/privacy.md) states it: change both together.
     retention_days: int = 730
+    # Load tests (LOADTEST_KEY): requests carrying ``X-Load-Test: <key>`` are accepted and
+    # their applications marked as campaign "loadtest". Unset (always in production), any
+    # request carrying the header is refused, so a rehearsal cannot write into real data.
+    load_test_key: str = ""
 
     @property
     def production(self) -> bool:
@@ -66,6 +70,7 @@ class Settings:
             data_keys=tuple(k.strip() for k in e.get("DATA_KEYS", "").split(",") if k.strip()),
             lookup_key=e.get("LOOKUP_KEY", "").strip(),
             retention_days=int(e.get("RETENTION_DAYS", base.retention_days)),
+            load_test_key=e.get("LOADTEST_KEY", "").strip(),
         )
         return replace(s, **overrides)
 
@@ -86,6 +91,9 @@ class Settings:
                     "In production set DATA_KEYS (Fernet keys, newest first: "
                     "`python -m service new-key`) and LOOKUP_KEY (at least 32 random "
                     "characters) for the personal data of applications.")
+            if self.load_test_key:
+                raise ConfigError("LOADTEST_KEY is for rehearsals on a scratch database; "
+                                  "unset it in production.")
         from .pii import check_keys
 
         problem = check_keys(self.data_keys)

@@ -359,3 +359,34 @@ async def test_data_keys_rotate_without_losing_applications(db, catalog, setting
     assert await rotate_keys(both) == (0, 0)  # nothing left to do
     row = await Application.get(reference=ref)
     assert Vault((new,), "L" * 40, "").open(row.sealed)["id_number"] == body["id_number"]
+
+
+async def test_load_test_applications_are_refused_unless_the_server_is_configured(
+        client, db, catalog):
+    r = await client.post("/api/applications", json=form(),
+                          headers={**key(), "X-Load-Test": "anything"})
+    assert r.status_code == 403 and r.json()["code"] == "load_test_refused"
+    assert await Application.all().count() == 0
+    rehearsal = create_app(Settings.from_env({}, load_test_key="k" * 20), catalog=catalog,
+                           init_db=False)
+    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=rehearsal),
+                                  base_url="http://testserver") as c:
+        wrong = await c.post("/api/applications", json=form(),
+                             headers={**key(), "X-Load-Test": "guess"})
+        assert wrong.status_code == 403
+        ok = await c.post("/api/applications", json=form(campaign="tz2027"),
+                          headers={**key(), "X-Load-Test": "k" * 20})
+        assert ok.status_code == 201
+    row = await Application.get(reference=ok.json()["reference"])
+    assert row.campaign == "loadtest"
+
+
+def test_production_refuses_a_load_test_key():
+    from service.config import ConfigError
+    from service.pii import new_key
+
+    env = {"JY_ENV": "production", "SECRET_KEY": "s" * 40, "DATA_KEYS": new_key(),
+           "LOOKUP_KEY": "l" * 40, "PUBLIC_BASE_URL": "https://jy.example.cn",
+           "LOADTEST_KEY": "k" * 20}
+    with pytest.raises(ConfigError, match="LOADTEST_KEY"):
+        Settings.from_env(env).validate()

@@ -13,9 +13,10 @@ of them is ever logged.
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import msgspec
@@ -131,6 +132,21 @@ def _replay(app: Application, fingerprint: str, catalog: Catalog) -> Response:
                 headers={"Idempotent-Replayed": "true"})
 
 
+LOAD_TEST_CAMPAIGN = "loadtest"
+
+
+def load_test_marker(request: Request) -> bool:
+    """True for a load-test request the server is configured to accept (see LOADTEST_KEY);
+    403 for one it is not, so a rehearsal aimed at the wrong server writes nothing."""
+    marker = request.headers.get("x-load-test")
+    if marker is None:
+        return False
+    expected = request.app.state.settings.load_test_key
+    if not expected or not hmac.compare_digest(marker.encode(), expected.encode()):
+        raise ApiError(403, "load_test_refused", "这个服务器不接受压力测试的数据。")
+    return True
+
+
 async def submit(request: Request) -> Response:
     state = request.app.state
     catalog: Catalog = state.catalog
@@ -140,11 +156,14 @@ async def submit(request: Request) -> Response:
         raise ApiError(400, "invalid_idempotency_key", "提交编号不对，请刷新页面后重新提交。",
                        [{"field": "Idempotency-Key",
                          "message": "应该是16到64位的字母、数字、-或_。"}])
+    load_test = load_test_marker(request)
     data = decode_object(await json_bytes(request))
     reject_unknown(data, FIELDS)
     form, errors = validate_form(data, catalog, dt.datetime.now(SHANGHAI).date())
     if form is None:
         raise ApiError(422, "invalid_application", "有几项需要改一下，请按提示修改。", errors)
+    if load_test:
+        form = replace(form, campaign=LOAD_TEST_CAMPAIGN)
 
     slug = form.program.slug
     idem = vault.digest("idempotency", key) if key else None
