@@ -34,8 +34,8 @@ def cmd_build_pages(args: argparse.Namespace, settings: Settings) -> int:
         for line in e.problems:
             print(line, file=sys.stderr)
         return 1
-    written = build_pages(catalog, settings.content_dir)
-    print(f"build-pages: wrote {len(written)} pages")
+    written = build_pages(catalog, settings.content_dir, settings.public_base_url)
+    print(f"build-pages: wrote {len(written)} files")
     return 0
 
 
@@ -104,7 +104,7 @@ def cmd_create_staff(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def parse_age(text: str) -> "dt.timedelta":
+def parse_age(text: str):
     """'730d', '24m' (30-day months) or '2y' (365-day years)."""
     import datetime as dt
     import re
@@ -130,6 +130,55 @@ def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
     n = _with_db(settings, lambda: purge(age, "cli"))
     print(f"purge: deleted the personal data of {n} application(s) closed more than "
           f"{age.days} days ago (the rows stay, anonymous, for the figures)")
+    return 0
+
+
+def cmd_campaign(args: argparse.Namespace, settings: Settings) -> int:
+    import datetime as dt
+    from pathlib import Path
+
+    from . import campaigns, qr
+    from .catalog import load_catalog
+    from .console import labels_html, poster_html
+    from .models import Campaign
+
+    catalog = load_catalog(settings.content_dir)
+    base = settings.public_base_url
+    if args.action == "list":
+        rows = _with_db(settings, lambda: Campaign.all().order_by("-created_at"))
+        for c in rows:
+            state = "" if c.active else "  (retired)"
+            print(f"{c.code}  {campaigns.short_link(base, c.code)}  {c.kind:8} {c.name}{state}")
+        return 0
+    try:
+        dates = [dt.date.fromisoformat(d) if d else None for d in (args.starts_on, args.ends_on)]
+    except ValueError:
+        print("campaign: dates are written like 2027-03-01", file=sys.stderr)
+        return 2
+    try:
+        made = _with_db(settings, lambda: campaigns.create(
+            args.name, args.kind, args.target, catalog, district=args.district or "",
+            place=args.place or "", starts_on=dates[0], ends_on=dates[1], created_by="cli"))
+    except campaigns.CampaignError as e:
+        print(f"campaign: {e}", file=sys.stderr)
+        return 1
+    link = campaigns.short_link(base, made.code)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    files = {
+        f"{made.code}.svg": qr.svg(link).encode(),
+        f"{made.code}.png": qr.png(link),
+        f"{made.code}-poster.html": poster_html(made, base, catalog, True).encode(),
+        f"{made.code}-labels.html": labels_html(made, base, catalog, True).encode(),
+    }
+    for name, data in files.items():
+        (out / name).write_bytes(data)
+    print(link)
+    print(f"campaign: {made.code} created; wrote {', '.join(files)} to {out} "
+          "(open the poster in a browser and print it on A4)", file=sys.stderr)
+    if base.startswith("http://127.0.0.1") or base.startswith("http://localhost"):
+        print("campaign: warning: PUBLIC_BASE_URL is a local address; phones cannot reach "
+              "it. Set PUBLIC_BASE_URL before printing.", file=sys.stderr)
     return 0
 
 
@@ -163,12 +212,26 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("purge", help="delete personal data of applications closed long ago")
     p.add_argument("--older-than", help="e.g. 730d, 24m or 2y (default: RETENTION_DAYS)")
     p.set_defaults(func=cmd_purge)
+    p = sub.add_parser("campaign", help="QR campaigns: create (with QR, poster, labels) or list")
+    p.add_argument("action", choices=["create", "list"])
+    p.add_argument("--name", help="e.g. 2027春风行动·滕州专场")
+    p.add_argument("--kind", choices=["job_fair", "village", "office", "online"])
+    p.add_argument("--district")
+    p.add_argument("--place")
+    p.add_argument("--starts-on", help="2027-03-01")
+    p.add_argument("--ends-on")
+    p.add_argument("--target", default="/check/",
+                   help="the page the code opens: /, /check/ or /guides/<slug>/")
+    p.add_argument("--out", default="out/campaigns", help="where to write the QR and poster")
+    p.set_defaults(func=cmd_campaign)
     sub.add_parser("check-content", help="check every guide").set_defaults(
         func=cmd_check_content)
     sub.add_parser("build-pages", help="write the pages derived from the catalog").set_defaults(
         func=cmd_build_pages)
 
     args = parser.parse_args(argv)
+    if getattr(args, "action", None) == "create" and not (args.name and args.kind):
+        parser.error("campaign create needs --name and --kind")
     try:
         settings = Settings.from_env().validate()
         return args.func(args, settings)

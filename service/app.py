@@ -11,12 +11,12 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
 
-from . import api, console
+from . import api, campaigns, console
 from .api.check import Checker, make_body_checker
 from .catalog import Catalog, load_catalog
 from .config import Settings
@@ -35,6 +35,28 @@ async def healthz(request: Request) -> JSON:
         return JSON({"status": "ok", "database": "ok"})
     return JSON({"status": "unavailable", "database": "down",
                  "message": "数据库暂时连不上，请稍后再试。"}, 503)
+
+
+async def scan(request: Request) -> RedirectResponse:
+    """GET /q/{code}[/{slug}]: count the scan, then on to the campaign's page with ?c=code.
+
+    Unknown or retired codes, and any failure, land on the home page: a printed code must
+    never lead to an error.
+    """
+    state = request.app.state
+    code = campaigns.normalize_code(request.path_params["code"])
+    try:
+        target = await state.campaigns.target(code) if code else None
+    except Exception:  # database away: still take the person somewhere useful
+        log.warning("scan: campaign lookup failed; sent to the home page")
+        target = None
+    if target is None or code is None:
+        return RedirectResponse("/", 302)
+    slug = request.path_params.get("slug")
+    if slug in state.catalog.by_slug:  # a label for one guide on a campaign's sheet
+        target = f"/guides/{slug}/"
+    state.tally.add("scan", code)
+    return RedirectResponse(f"{target}?c={code}", 302)
 
 
 async def site_missing(request: Request) -> HTMLResponse:
@@ -72,6 +94,8 @@ def create_app(
 
     routes: list[Route | Mount] = [
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/q/{code}", scan, methods=["GET"]),
+        Route("/q/{code}/{slug}", scan, methods=["GET"]),
         Mount("/api", routes=api.routes),
         Mount("/staff", routes=console.routes),
     ]
@@ -98,6 +122,7 @@ def create_app(
     app.state.encoded = {}  # JSON bodies that depend only on the catalog (see cached_json)
     app.state.tally = tally
     app.state.vault = Vault.from_settings(settings)
+    app.state.campaigns = campaigns.CampaignCache()
     # Failed status lookups: 10 per client per 15 minutes, then wait (no guessing).
     app.state.lookup_throttle = Throttle("lookup", limit=10, window=15 * 60)
     # Staff sign-in: 5 wrong passwords lock a username for 15 minutes (whether or not it

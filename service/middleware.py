@@ -18,7 +18,7 @@ _COMMON = [
 
 def cache_control(path: str) -> bytes:
     """How long a browser (and a proxy) may keep a response for this path."""
-    if path.startswith(("/api/", "/staff/")) or path in ("/healthz", "/staff"):
+    if path.startswith(("/api/", "/staff/", "/q/")) or path in ("/healthz", "/staff"):
         if path.startswith("/staff/static/"):
             return b"public, max-age=3600"
         return b"no-store"  # the API and the staff console: nothing kept anywhere

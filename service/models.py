@@ -145,3 +145,23 @@ class AuditEntry(Model):
 
     class Meta:
         table = "audit_entry"
+
+
+class Campaign(Model):
+    """A QR code for one job fair, village visit, office window or online post."""
+
+    id = fields.IntField(primary_key=True)
+    code = fields.CharField(max_length=12, unique=True)
+    name = fields.CharField(max_length=64)
+    kind = fields.CharField(max_length=16)  # job_fair | village | office | online
+    district = fields.CharField(max_length=16, default="")
+    place = fields.CharField(max_length=64, default="")
+    starts_on = fields.DateField(null=True)
+    ends_on = fields.DateField(null=True)
+    target = fields.CharField(max_length=128, default="/")  # "/", "/check/", "/guides/<slug>/"
+    active = fields.BooleanField(default=True)
+    created_by = fields.CharField(max_length=32, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "campaign"

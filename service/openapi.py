@@ -125,6 +125,31 @@ def _staff_paths(str_: dict[str, str]) -> dict[str, Any]:
                                             "role": {"enum": ["admin", "reviewer", "viewer"]},
                                             "district": str_}},
                        extra={"422": _error("用户名、密码或角色不对")})},
+        "/api/staff/campaigns": {
+            "get": op("staffCampaigns", "二维码活动和效果：扫码、开始自测、申请、结果；按区（市）和类型汇总",
+                      {"200": _json({"type": "object", "required": ["campaigns", "by_district",
+                                                                    "by_kind"],
+                                     "properties": {"campaigns": {"type": "array", "items": {
+                                         "type": "object", "required": [
+                                             "code", "name", "scans", "checks", "applications",
+                                             "approved"]}}}}, "活动列表")}),
+            "post": op("staffCreateCampaign", "新建活动（仅管理员）", {"201": _json(obj, "已新建")},
+                       changes=True,
+                       body={"type": "object", "additionalProperties": False,
+                             "required": ["name", "kind"],
+                             "properties": {"name": str_, "kind": {"enum": [
+                                 "job_fair", "village", "office", "online"]},
+                                 "target": str_, "district": str_, "place": str_,
+                                 "starts_on": str_, "ends_on": str_}},
+                       extra={"422": _error("名称、类型、日期或指向的页面不对")})},
+        "/api/staff/campaigns/{code}": {"get": op(
+            "staffCampaign", "一个活动：按天、按钟点的效果", {"200": _json(obj, "活动")},
+            params=[{"name": "code", "in": "path", "required": True, "schema": str_}],
+            extra={"404": _error("没有这个活动")})},
+        "/api/staff/campaigns/{code}/retire": {"post": op(
+            "staffRetireCampaign", "停用活动（以后扫码到首页；仅管理员）", {"200": _json(obj, "已停用")},
+            params=[{"name": "code", "in": "path", "required": True, "schema": str_}],
+            changes=True, extra={"404": _error("没有这个活动")})},
         "/api/staff/accounts/{username}/disable": {"post": op(
             "staffDisableAccount", "停用账号（仅管理员）", {"200": _json(obj, "已停用")},
             params=[{"name": "username", "in": "path", "required": True, "schema": str_}],

@@ -15,10 +15,11 @@ Generated files are not committed; ``make site`` runs this before ``mkdocs build
 
 from __future__ import annotations
 
+import html
 import shutil
 from pathlib import Path
 
-from . import engine
+from . import engine, qr
 from .catalog import AUDIENCES, Catalog, Program, example_year
 
 GENERATED_DIRS = ("guides", "for")
@@ -78,7 +79,41 @@ def _actions(p: Program) -> str:
     return f'<p class="jy-actions">{check} {apply}</p>'
 
 
-def guide_markdown(p: Program, catalog: Catalog) -> str:
+def _share_and_print(p: Program, base_url: str) -> list[str]:
+    """The page's own QR (to show phone to phone at a stand), and a one-page 办事清单 that
+    only exists on paper: what to bring, where to go, the hotline and the QR."""
+    d, e = p.data, html.escape
+    qr_src = f"/guides/qr/{p.slug}.svg"
+    offices = "".join(
+        f"<li>{e(o.name)}{'：' + e(o.where) if o.where else ''}"
+        f"{'，电话 ' + e(o.phone) if o.phone else ''}{'（' + e(o.note) + '）' if o.note else ''}</li>"
+        for o in d.offices)
+    return [
+        '<details class="jy-share"><summary>给身边的人扫码看这一页</summary>',
+        f'<p><img src="{qr_src}" alt="本页的二维码：{e(d.title)}" width="200" height="200" '
+        'loading="lazy"></p>',
+        "<p>用微信扫一扫，就能打开这一页。</p>",
+        "</details>",
+        "",
+        '<p class="jy-actions"><button type="button" class="md-button" data-jy-print>'
+        "打印办事清单</button></p>",
+        "",
+        '<div class="jy-print-only">',
+        f"<h2>办事清单：{e(d.title)}</h2>",
+        f"<p>{e(d.summary)}</p>",
+        "<h3>要带什么（带齐打勾）</h3>",
+        "<ul>" + "".join(f"<li>☐ {e(x)}</li>" for x in d.documents) + "</ul>",
+        "<h3>去哪里办</h3>",
+        f"<ul>{offices}</ul>",
+        "<p>咨询电话 <strong>12333</strong></p>",
+        f'<p class="jy-print-qr"><img data-src="{qr_src}" alt="" width="110" height="110"> '
+        f"扫码看完整指南：{e(base_url)}/guides/{p.slug}/</p>",
+        "</div>",
+        "",
+    ]
+
+
+def guide_markdown(p: Program, catalog: Catalog, base_url: str = "") -> str:
     d = p.data
     s = p.sections
     out = [
@@ -128,6 +163,7 @@ def guide_markdown(p: Program, catalog: Catalog) -> str:
     out += ["有看不懂的词？看[名词解释](../glossary.md)。", ""]
     if d.keywords:
         out += [f'<p class="jy-keywords">也可以叫：{"、".join(d.keywords)}</p>', ""]
+    out += _share_and_print(p, base_url)
     out += [
         "---",
         "",
@@ -166,8 +202,11 @@ def catalog_markdown(catalog: Catalog) -> str:
     return "\n".join(lines)
 
 
-def build_pages(catalog: Catalog, content_dir: Path) -> list[Path]:
-    """Write every generated page; returns the paths written. Stale pages are removed."""
+def build_pages(catalog: Catalog, content_dir: Path, base_url: str) -> list[Path]:
+    """Write every generated page; returns the paths written. Stale pages are removed.
+
+    ``base_url`` (PUBLIC_BASE_URL) goes into each guide's QR code: build the site with the
+    address people will reach."""
     content_dir = Path(content_dir)
     for name in GENERATED_DIRS:
         shutil.rmtree(content_dir / name, ignore_errors=True)
@@ -179,8 +218,10 @@ def build_pages(catalog: Catalog, content_dir: Path) -> list[Path]:
         path.write_text(text, "utf-8")
         written.append(path)
 
+    (content_dir / "guides" / "qr").mkdir()
     for p in catalog.programs:
-        write(f"guides/{p.slug}.md", guide_markdown(p, catalog))
+        write(f"guides/{p.slug}.md", guide_markdown(p, catalog, base_url))
+        write(f"guides/qr/{p.slug}.svg", qr.svg(f"{base_url}/guides/{p.slug}/"))
     write("guides/index.md", catalog_markdown(catalog))
     for aid in AUDIENCES:
         write(f"for/{aid}.md", audience_markdown(aid, catalog))

@@ -148,4 +148,5 @@ AUDIT_LABELS = {
     "login": "登录", "login_failed": "登录失败", "login_locked": "登录被锁定", "logout": "退出",
     "reveal": "查看完整身份证号", "status": "改状态", "export": "导出", "export_full": "导出（含完整身份证号）",
     "staff_create": "新建账号", "staff_disable": "停用账号", "purge": "删除到期的个人信息",
+    "campaign_create": "新建二维码活动", "campaign_retire": "停用二维码活动",
 }

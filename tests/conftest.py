@@ -22,6 +22,9 @@ from tortoise.context import tortoise_test_context
 from service.app import create_app
 from service.catalog import load_catalog
 from service.config import ROOT, Settings
+from service.staff import create_staff
+
+from people import PASSWORD
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "").strip()
 
@@ -70,3 +73,25 @@ async def client(app):
     transport = httpx2.ASGITransport(app=app)
     async with httpx2.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashing(monkeypatch):
+    """Argon2id at its lowest cost, so the many sign-ins here stay fast. The service's own
+    parameters are argon2-cffi's defaults; test_a_password_is_stored_as_argon2id checks."""
+    from argon2 import PasswordHasher
+
+    from service import staff
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(staff, "_hasher", cheap)
+    monkeypatch.setattr(staff, "_DUMMY_HASH", cheap.hash("dummy"))
+
+
+@pytest_asyncio.fixture
+async def people(db):
+    """One account per role; reviewers in Tengzhou and Shanting."""
+    await create_staff("admin", PASSWORD, "admin")
+    await create_staff("teng", PASSWORD, "reviewer", "tengzhou")
+    await create_staff("shan", PASSWORD, "reviewer", "shanting")
+    await create_staff("stats", PASSWORD, "viewer")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 import uuid
 
+import httpx2
+
 _W = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
@@ -27,3 +29,19 @@ def form(**over) -> dict:
 
 def key() -> dict[str, str]:
     return {"Idempotency-Key": uuid.uuid4().hex}
+
+
+# Staff accounts made by the `people` fixture (conftest.py) all use this password.
+PASSWORD = "Zz-review-2027!"
+
+
+def new_client(app, ip: str = "127.0.0.1") -> httpx2.AsyncClient:
+    return httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app, client=(ip, 1000)),
+                              base_url="http://testserver")
+
+
+async def signed_in(app, username: str) -> tuple[httpx2.AsyncClient, dict[str, str]]:
+    c = new_client(app)
+    r = await c.post("/api/staff/login", json={"username": username, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return c, {"X-CSRF-Token": r.json()["csrf_token"]}

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -225,3 +224,30 @@ def test_purge_says_what_it_did(tmp_path):
     assert r.returncode == 0 and "0 application(s) closed more than 730 days ago" in r.stdout
     bad = _run("purge", "--older-than", "soon", env=env)
     assert bad.returncode == 2 and "730d" in bad.stderr
+
+
+def test_campaign_create_prints_the_link_and_writes_the_print_files(tmp_path):
+    env = {"DATABASE_URL": f"sqlite://{tmp_path / 'c.sqlite3'}",
+           "PUBLIC_BASE_URL": "https://jy.zaozhuang.gov.cn"}
+    assert _run("migrate", env=env).returncode == 0
+    r = _run("campaign", "create", "--name", "2027春风行动·滕州专场", "--kind", "job_fair",
+             "--district", "tengzhou", "--target", "/guides/startup-guarantee-loan/",
+             "--out", str(tmp_path / "out"), env=env)
+    assert r.returncode == 0, r.stderr
+    link = r.stdout.strip()
+    code = link.rsplit("/", 1)[1]
+    assert link == f"https://jy.zaozhuang.gov.cn/q/{code}"
+    files = {p.name for p in (tmp_path / "out").iterdir()}
+    assert files == {f"{code}.svg", f"{code}.png", f"{code}-poster.html",
+                     f"{code}-labels.html"}
+    poster = (tmp_path / "out" / f"{code}-poster.html").read_text()
+    assert "<style>" in poster and link in poster  # opens and prints with nothing else
+    import zxingcpp
+    from PIL import Image
+
+    assert zxingcpp.read_barcodes(Image.open(tmp_path / "out" / f"{code}.png"))[0].text == link
+    listed = _run("campaign", "list", env=env)
+    assert code in listed.stdout and "job_fair" in listed.stdout
+    bad = _run("campaign", "create", "--name", "x", "--kind", "village", "--target", "/admin/",
+               "--out", str(tmp_path / "out2"), env=env)
+    assert bad.returncode == 1 and "campaign:" in bad.stderr

@@ -157,3 +157,19 @@ def test_the_apply_and_status_pages_load_their_scripts_after_the_shared_one():
         refs.feed((SITE / page / "index.html").read_text())
         ours = [u for u in refs.loads if "/assets/jy/" in u and u.endswith(".js")]
         assert [u.rsplit("/", 1)[1] for u in ours] == ["common.js", script], page
+
+
+def test_every_guide_shows_its_own_qr_code_and_a_printable_checklist(catalog):
+    from qrread import decode, svg_to_image
+
+    from service.config import Settings
+
+    base = Settings.from_env().public_base_url  # what `make site` built with
+    for p in catalog.programs:
+        html = (SITE / "guides" / p.slug / "index.html").read_text()
+        assert f'src="/guides/qr/{p.slug}.svg"' in html and 'loading="lazy"' in html
+        assert "data-jy-print" in html and 'class="jy-print-only"' in html
+        for document in p.data.documents:
+            assert f"☐ {document}" in html
+    svg = (SITE / "guides" / "qr" / "unemployment-insurance.svg").read_text()
+    assert decode(svg_to_image(svg, 6)) == f"{base}/guides/unemployment-insurance/"

@@ -7,31 +7,15 @@ import csv
 import datetime as dt
 import io
 
-import httpx2
 import pytest
 
 from service import review, workflow
 from service.config import Settings
 from service.models import Application, AuditEntry, StaffSession
-from service.staff import create_staff
 
-from people import form, key
+from people import PASSWORD, form, key, new_client, signed_in
 
-PASSWORD = "Zz-review-2027!"
 REAL_HASH = __import__("service.staff").staff._hasher.hash(PASSWORD)  # before any patching
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    """Argon2id at its lowest cost, so the many sign-ins here stay fast. The service's own
-    parameters are argon2-cffi's defaults; test_a_password_is_stored_as_argon2id checks."""
-    from argon2 import PasswordHasher
-
-    from service import staff
-
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(staff, "_hasher", cheap)
-    monkeypatch.setattr(staff, "_DUMMY_HASH", cheap.hash("dummy"))
 
 
 def test_a_password_is_stored_as_argon2id_with_the_library_defaults():
@@ -39,27 +23,6 @@ def test_a_password_is_stored_as_argon2id_with_the_library_defaults():
 
     assert REAL_HASH.startswith("$argon2id$")
     assert f"m={PasswordHasher().memory_cost}," in REAL_HASH
-
-
-@pytest.fixture
-async def people(db):
-    """One account per role; reviewers in Tengzhou and Shanting."""
-    await create_staff("admin", PASSWORD, "admin")
-    await create_staff("teng", PASSWORD, "reviewer", "tengzhou")
-    await create_staff("shan", PASSWORD, "reviewer", "shanting")
-    await create_staff("stats", PASSWORD, "viewer")
-
-
-def new_client(app, ip: str = "127.0.0.1") -> httpx2.AsyncClient:
-    return httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app, client=(ip, 1000)),
-                              base_url="http://testserver")
-
-
-async def signed_in(app, username: str) -> tuple[httpx2.AsyncClient, dict[str, str]]:
-    c = new_client(app)
-    r = await c.post("/api/staff/login", json={"username": username, "password": PASSWORD})
-    assert r.status_code == 200, r.text
-    return c, {"X-CSRF-Token": r.json()["csrf_token"]}
 
 
 async def apply(client, **over) -> dict:

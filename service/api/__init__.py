@@ -2,7 +2,7 @@
 
 from starlette.routing import Route
 
-from . import applications, check, meta, programs, staff
+from . import applications, campaigns, check, meta, programs, staff
 
 # The self-check is the hot path at a job fair: matched first.
 routes = [
@@ -25,5 +25,9 @@ routes = [
     Route("/staff/accounts", staff.list_accounts, methods=["GET"]),
     Route("/staff/accounts", staff.create_account, methods=["POST"]),
     Route("/staff/accounts/{username}/disable", staff.disable_account, methods=["POST"]),
+    Route("/staff/campaigns", campaigns.list_campaigns, methods=["GET"]),
+    Route("/staff/campaigns", campaigns.create_campaign, methods=["POST"]),
+    Route("/staff/campaigns/{code}", campaigns.get_campaign, methods=["GET"]),
+    Route("/staff/campaigns/{code}/retire", campaigns.retire_campaign, methods=["POST"]),
     Route("/openapi.json", meta.openapi, methods=["GET"]),
 ]

@@ -115,13 +115,16 @@ async def questions(request: Request) -> Response:
 
 async def check(request: Request) -> Response:
     raw = await json_bytes(request)
-    body, campaign = request.app.state.check_body(raw, this_year())
-    request.app.state.tally.add("check", campaign)
+    body, campaign, starting = request.app.state.check_body(raw, this_year())
+    if starting:  # count people starting a self-check, not every answer they give
+        request.app.state.tally.add("check", campaign)
     return body.response(request)
 
 
 def make_body_checker(catalog: Catalog, checker: Checker, cache_size: int = 4096):
-    """(raw request body, year) -> (answer, campaign), for valid bodies.
+    """(raw request body, year) -> (answer, campaign, starting), for valid bodies.
+
+    ``starting`` is true for a check with no answers yet: the first screen of a self-check.
 
     The page sends answers in a fixed order, so at a job fair the same bytes arrive again and
     again; a valid body's answer is kept by its bytes, skipping decoding and validation.
@@ -129,7 +132,7 @@ def make_body_checker(catalog: Catalog, checker: Checker, cache_size: int = 4096
     """
 
     @lru_cache(maxsize=cache_size)
-    def check_body(raw: bytes, year: int) -> tuple[Encoded, str]:
+    def check_body(raw: bytes, year: int) -> tuple[Encoded, str, bool]:
         data = decode_object(raw)
         reject_unknown(data, {"answers", "campaign", "skip", "focus"})
         campaign = data.get("campaign")
@@ -149,6 +152,6 @@ def make_body_checker(catalog: Catalog, checker: Checker, cache_size: int = 4096
         answers, errors = validate_answers(data.get("answers", {}), year)
         if errors:
             raise ApiError(422, "invalid_answers", "有的回答不对，请按提示改一下。", errors)
-        return checker(answers, year, tuple(skip), focus), campaign or ""
+        return checker(answers, year, tuple(skip), focus), campaign or "", not answers
 
     return check_body

@@ -12,13 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from .. import review, staff as accounts, workflow
-from ..api import staff as api
+from .. import campaigns, qr, review, staff as accounts, workflow
+from ..api import campaigns as campaign_api, staff as api
+from ..catalog import Catalog
+from ..models import Campaign
 from ..api.check import this_year
 from ..errors import ApiError
 from ..models import Staff
@@ -26,7 +28,7 @@ from ..models import Staff
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.globals.update(statuses=workflow.LABELS, districts=review.DISTRICT_LABELS,
-                             roles=accounts.ROLES)
+                             roles=accounts.ROLES, kinds=campaigns.KINDS)
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -198,6 +200,113 @@ async def disable(request: Request) -> Response:
     return RedirectResponse("/staff/accounts", 303)
 
 
+def target_title(target: str, catalog: Catalog) -> str:
+    if target.startswith("/guides/") and target.strip("/").split("/")[-1] in catalog.by_slug:
+        return "指南：" + catalog.by_slug[target.strip("/").split("/")[-1]].data.title
+    return {"/": "首页", "/check/": "自测：我能办哪些", "/apply/": "在线申请",
+            "/guides/": "全部政策"}.get(target, target)
+
+
+def poster_html(c: Campaign, base_url: str, catalog: Catalog, standalone: bool) -> str:
+    """An A4 poster: the QR at 11 cm, what scanning gives, the link as text, 12333."""
+    link = campaigns.short_link(base_url, c.code)
+    slug = c.target.strip("/").split("/")[-1] if c.target.startswith("/guides/") else ""
+    program = catalog.by_slug.get(slug)
+    headline = program.data.title if program else "就业补贴和服务"
+    scan_line = (f"微信扫一扫，1分钟看懂{program.data.title}怎么办" if program
+                 else campaigns.SCAN_LINE)
+    return templates.get_template("poster.html").render(
+        c=c, link=link, headline=headline, scan_line=scan_line, qr_svg=qr.svg(link),
+        css_inline=_print_css() if standalone else "")
+
+
+def labels_html(c: Campaign, base_url: str, catalog: Catalog, standalone: bool) -> str:
+    """A sheet of small labels, one per guide, each with its own QR (for notice boards)."""
+    labels = []
+    for p in catalog.programs:
+        link = campaigns.short_link(base_url, c.code, p.slug)
+        labels.append({"title": p.data.title, "link": link, "qr_svg": qr.svg(link)})
+    return templates.get_template("labels.html").render(
+        c=c, labels=labels, css_inline=_print_css() if standalone else "")
+
+
+def _print_css() -> str:
+    return (HERE / "static" / "print.css").read_text()
+
+
+@console
+async def campaigns_page(request: Request) -> Response:
+    form = await request.form() if request.method == "POST" else None
+    session = await signed_in(request, form)
+    error, status = "", 200
+    if form is not None:
+        try:
+            made = await campaign_api.make(request, session, dict(form))
+            return RedirectResponse(f"/staff/campaigns/{made.code}", 303)
+        except ApiError as e:
+            if e.status != 422:
+                raise
+            error, status = e.message, e.status
+    await campaign_api.flushed(request)
+    f = await campaigns.figures(request.app.state.catalog)
+    return page(request, "campaigns.html", status, me=request.state.me, f=f, error=error,
+                programs=request.app.state.catalog.programs)
+
+
+async def _campaign(request: Request) -> Campaign:
+    await signed_in(request)
+    return await campaign_api.find(request.path_params["code"])
+
+
+@console
+async def campaign_page(request: Request) -> Response:
+    row = await _campaign(request)
+    state = request.app.state
+    await campaign_api.flushed(request)
+    figures = await campaigns.figures(state.catalog)
+    c = {**campaign_api.campaign_json(request, row),
+         **next(x for x in figures["campaigns"] if x["code"] == row.code),
+         **await campaigns.funnel(row.code)}
+    return page(request, "campaign.html", me=request.state.me, c=c,
+                qr_svg=qr.svg(c["short_link"]),
+                target_title=target_title(row.target, state.catalog))
+
+
+@console
+async def poster(request: Request) -> Response:
+    row = await _campaign(request)
+    state = request.app.state
+    return HTMLResponse(poster_html(row, state.settings.public_base_url, state.catalog, False))
+
+
+@console
+async def labels(request: Request) -> Response:
+    row = await _campaign(request)
+    state = request.app.state
+    return HTMLResponse(labels_html(row, state.settings.public_base_url, state.catalog, False))
+
+
+@console
+async def qr_image(request: Request) -> Response:
+    row = await _campaign(request)
+    link = campaigns.short_link(request.app.state.settings.public_base_url, row.code)
+    name = f"jiuyetong-{row.code}"
+    if request.path_params["ext"] not in ("svg", "png"):
+        raise ApiError(404, "not_found", "没有这个文件。")
+    if request.path_params["ext"] == "svg":
+        return Response(qr.svg(link), media_type="image/svg+xml", headers={
+            "content-disposition": f'attachment; filename="{name}.svg"'})
+    return Response(qr.png(link), media_type="image/png", headers={
+        "content-disposition": f'attachment; filename="{name}.png"'})
+
+
+@console
+async def retire(request: Request) -> Response:
+    session = await signed_in(request, await request.form())
+    row = await campaign_api.retire(request, session, request.path_params["code"])
+    return RedirectResponse(f"/staff/campaigns/{row.code}", 303)
+
+
 routes = [
     Route("/", home, methods=["GET"]),
     Route("/login", login_page, methods=["GET", "POST"]),
@@ -210,5 +319,11 @@ routes = [
     Route("/audit", audit, methods=["GET"]),
     Route("/accounts", accounts_page, methods=["GET", "POST"]),
     Route("/accounts/{username}/disable", disable, methods=["POST"]),
+    Route("/campaigns", campaigns_page, methods=["GET", "POST"]),
+    Route("/campaigns/{code}", campaign_page, methods=["GET"]),
+    Route("/campaigns/{code}/poster", poster, methods=["GET"]),
+    Route("/campaigns/{code}/labels", labels, methods=["GET"]),
+    Route("/campaigns/{code}/qr.{ext:str}", qr_image, methods=["GET"]),
+    Route("/campaigns/{code}/retire", retire, methods=["POST"]),
     Mount("/static", StaticFiles(directory=HERE / "static"), name="console-static"),
 ]

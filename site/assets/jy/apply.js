@@ -76,7 +76,7 @@
         var check = local.get(CHECK) || {};
         draft = { program: slug, name: "", id_number: "", phone: "", district: "", note: "",
                   consent: false, key: newKey(), answers: check.answers || {},
-                  campaign: params.get("c") || check.campaign || "" };
+                  campaign: JY.campaign() || check.campaign || "" };
         save();
       }
       if (draft.sent) confirm(); else form();

@@ -9,7 +9,7 @@
   var params = new URLSearchParams(location.search);
   var state = load();
   if (params.get("program")) state.focus = params.get("program");
-  if (params.get("c")) state.campaign = params.get("c");
+  if (JY.campaign()) state.campaign = JY.campaign();
   var questions = {};   // id -> question
   var last = null;      // last /api/check response
   var editing = null;   // question id being changed from the summary

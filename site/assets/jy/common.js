@@ -64,5 +64,35 @@
     } };
   }
 
-  window.JY = { el: el, button: button, clear: clear, request: request, store: store, field: field };
+  /* A QR campaign's code arrives as ?c=CODE on whatever page the code opens. It is kept on
+   * the phone for a week, so that a self-check or an application started later, from any
+   * page, still counts for that job fair or village. Nothing personal is in it. */
+  var CAMPAIGN = "jy.campaign", WEEK = 7 * 24 * 3600 * 1000;
+  function campaign() {
+    var c = store("local").get(CAMPAIGN);
+    return c && c.code && new Date().getTime() - c.at < WEEK ? c.code : "";
+  }
+  var fromLink = new URLSearchParams(location.search).get("c");
+  if (fromLink && /^[A-Za-z0-9_-]{1,32}$/.test(fromLink)) {
+    store("local").set(CAMPAIGN, { code: fromLink, at: new Date().getTime() });
+  }
+
+  /* "打印办事清单": load the checklist's QR (kept out of the normal page load), then print. */
+  function wirePrint() {
+    var buttons = document.querySelectorAll("[data-jy-print]");
+    for (var i = 0; i < buttons.length; i++) buttons[i].addEventListener("click", function () {
+      var imgs = document.querySelectorAll(".jy-print-only img[data-src]"), waiting = imgs.length;
+      if (!waiting) { window.print(); return; }
+      for (var j = 0; j < imgs.length; j++) {
+        imgs[j].onload = imgs[j].onerror = function () { if (--waiting === 0) window.print(); };
+        imgs[j].src = imgs[j].getAttribute("data-src");
+        imgs[j].removeAttribute("data-src");
+      }
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", wirePrint);
+  else wirePrint();
+
+  window.JY = { el: el, button: button, clear: clear, request: request, store: store, field: field,
+                campaign: campaign };
 })();
