@@ -224,6 +224,8 @@ def validate_answers(raw: Any, this_year: int) -> tuple[dict[str, Any], list[dic
                 bad(fid, "请回答“是”或“不是”。")
                 continue
         elif fact.type in ("int", "year"):
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)  # 60.0 is 60 in JSON
             if isinstance(value, bool) or not isinstance(value, int):
                 bad(fid, "请填一个整数。")
                 continue

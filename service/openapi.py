@@ -33,9 +33,15 @@ def _answer_schema(fact, this_year: int) -> dict[str, Any]:
     elif fact.type == "enum":
         s = {"type": "string", "enum": [o.value for o in fact.options]}
     else:
-        s = {"type": "array", "uniqueItems": True,
+        s = {"type": "array", "description": "重复的选项合并为一个",
              "items": {"type": "string", "enum": [o.value for o in fact.options]}}
     return {"anyOf": [s, {"type": "null"}], "description": fact.question}
+
+
+def _body_errors() -> dict[str, Any]:
+    """What every operation with a JSON body may answer to a body it cannot read."""
+    return {"400": _error("不是有效的 JSON"), "413": _error("内容太大"),
+            "415": _error("不是 JSON（Content-Type 不对）"), "422": _error("内容不对，errors 里说明每一项")}
 
 
 def _staff_paths(str_: dict[str, str]) -> dict[str, Any]:
@@ -56,6 +62,7 @@ def _staff_paths(str_: dict[str, str]) -> dict[str, Any]:
         if body is not None:
             out["requestBody"] = {"required": True,
                                   "content": {"application/json": {"schema": body}}}
+            out["responses"] = {**_body_errors(), **out["responses"]}
         return out
 
     obj = {"type": "object"}
@@ -66,9 +73,8 @@ def _staff_paths(str_: dict[str, str]) -> dict[str, Any]:
                 "type": "object", "required": ["username", "password"],
                 "additionalProperties": False,
                 "properties": {"username": str_, "password": str_}}}}},
-            "responses": {"200": _json(_ref("Me"), "已登录"),
+            "responses": {"200": _json(_ref("Me"), "已登录"), **_body_errors(),
                           "401": _error("用户名或密码不对（两种情况回答一样）"),
-                          "422": _error("没填用户名或密码"),
                           "429": _error("试错太多次，暂时锁定")}}},
         "/api/staff/logout": {"post": op("staffLogout", "退出", {"200": _json(obj, "已退出")},
                                          changes=True)},
@@ -158,7 +164,7 @@ def _staff_paths(str_: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def document(this_year: int) -> dict[str, Any]:
+def document(this_year: int, program_slugs: list[str] | None = None) -> dict[str, Any]:
     str_ = {"type": "string"}
     source = {
         "type": "object",
@@ -207,12 +213,16 @@ def document(this_year: int) -> dict[str, Any]:
         "properties": {
             "answers": {"type": "object", "additionalProperties": False,
                         "properties": {f.id: _answer_schema(f, this_year) for f in FACTS}},
-            "campaign": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,32}$",
+            "campaign": {"anyOf": [{"type": "string", "pattern": "^[A-Za-z0-9_-]{1,32}$"},
+                                   {"type": "null"}],
                          "description": "二维码活动编号（来自扫码链接）"},
             "skip": {"type": "array", "maxItems": len(FACTS),
                      "items": {"type": "string", "enum": [f.id for f in FACTS]},
                      "description": "回答“不知道”的问题，不再问"},
-            "focus": {"type": "string", "description": "从某项政策页面来：先问这项政策需要的问题"},
+            "focus": {"anyOf": [{"type": "string", **({"enum": program_slugs}
+                                                     if program_slugs else {})},
+                                {"type": "null"}],
+                      "description": "从某项政策页面来：先问这项政策需要的问题"},
         },
     }
     status = {"type": "string", "enum": ["eligible", "maybe", "ineligible"]}

@@ -107,3 +107,10 @@ async def retire(request: Request, session: Session, code: str) -> Campaign:
 async def retire_campaign(request: Request) -> Response:
     row = await retire(request, await changing(request), request.path_params["code"])
     return JSON(campaign_json(request, row))
+
+
+async def campaigns_root(request: Request) -> Response:
+    """/api/staff/campaigns: GET lists with figures, POST creates."""
+    if request.method == "POST":
+        return await create_campaign(request)
+    return await list_campaigns(request)

@@ -11,4 +11,5 @@ from .check import this_year
 
 async def openapi(request: Request) -> Response:
     year = this_year()
-    return cached_json(request, ("openapi", year), lambda: document(year))
+    slugs = list(request.app.state.catalog.by_slug)
+    return cached_json(request, ("openapi", year), lambda: document(year, slugs))

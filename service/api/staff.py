@@ -117,7 +117,11 @@ async def export(request: Request) -> Response:
     session = await session_of(request)
     state = request.app.state
     filters = review.Filters.parse(request.query_params, state.catalog)
-    full = request.query_params.get("full") == "1"
+    full_param = request.query_params.get("full", "0")
+    if full_param not in ("0", "1"):
+        raise ApiError(422, "invalid_filter", "full 只能是 0 或 1。",
+                       [{"field": "full", "message": "只能是 0 或 1。"}])
+    full = full_param == "1"
     body = await review.export_csv(session, filters, state.catalog, state.vault, full)
     return Response(body, media_type="text/csv; charset=utf-8", headers={
         "content-disposition": 'attachment; filename="applications.csv"'})
@@ -229,3 +233,10 @@ async def disable_account(request: Request) -> Response:
     username = request.path_params["username"]
     await disable_staff(await changing(request), username)
     return JSON({"username": username, "active": False})
+
+
+async def accounts_root(request: Request) -> Response:
+    """/api/staff/accounts: GET lists, POST creates (one route, so 405 names both)."""
+    if request.method == "POST":
+        return await create_account(request)
+    return await list_accounts(request)
