@@ -106,11 +106,13 @@ def main() -> int:
         sys.exit(f"locust is not installed in {sys.executable}: pip install -e '.[load]'")
     OUT.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="jy-rehearsal-"))
+    # a private copy of the site: a `make site` during the run cannot turn pages into 404s
+    shutil.copytree(ROOT / "build" / "site", scratch / "site")
     db_url = (fresh_postgres(args.postgres) if args.db == "postgres"
               else f"sqlite://{scratch / 'rehearsal.sqlite3'}")
     password = f"Jy!{secrets.token_urlsafe(18)}7a"
     env = {**os.environ, "DATABASE_URL": db_url, "LOADTEST_KEY": secrets.token_urlsafe(24),
-           "LOG_LEVEL": "warning"}
+           "SITE_DIR": str(scratch / "site"), "LOG_LEVEL": "warning"}
     server = None
     try:
         run(["-m", "service", "migrate"], env)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
+from pathlib import Path
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -13,7 +16,47 @@ _COMMON = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"strict-origin-when-cross-origin"),
     (b"x-frame-options", b"SAMEORIGIN"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=()"),
 ]
+_INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)([^>]*)>(.*?)</script>", re.S)
+
+# The API answers JSON only; the console is plain HTML forms with no script at all.
+CSP_API = b"default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+CSP_CONSOLE = (b"default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; "
+               b"form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+
+
+def site_script_hashes(site_dir: Path) -> list[str]:
+    """The sha256 of every inline script in the built site (MkDocs Material has a few), so
+    the site's Content-Security-Policy can allow exactly those and no other inline script."""
+    hashes: set[str] = set()
+    if site_dir.is_dir():
+        for page in site_dir.rglob("*.html"):
+            for attrs, body in _INLINE_SCRIPT.findall(page.read_text("utf-8")):
+                if "application/json" in attrs:
+                    continue  # data, never run
+                digest = hashlib.sha256(body.encode("utf-8")).digest()
+                hashes.add("'sha256-" + base64.b64encode(digest).decode() + "'")
+    return sorted(hashes)
+
+
+def site_csp(script_hashes: list[str]) -> bytes:
+    return ("default-src 'self'; script-src 'self' " + " ".join(script_hashes) + "; "
+            "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; "
+            "connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; "
+            "base-uri 'self'; form-action 'self'; frame-ancestors 'self'").encode()
+
+
+def csp_for(path: str, site: bytes) -> bytes:
+    if path.startswith("/api/") or path == "/healthz":
+        return CSP_API
+    if path.startswith("/staff"):
+        return CSP_CONSOLE
+    return site
+
+
+def site_csp_default() -> bytes:
+    return site_csp([])
 
 
 def cache_control(path: str) -> bytes:
@@ -32,8 +75,9 @@ def cache_control(path: str) -> bytes:
 class HeadersMiddleware:
     """Adds caching and basic security headers to every HTTP response."""
 
-    def __init__(self, app: ASGIApp, hsts: bool = False) -> None:
+    def __init__(self, app: ASGIApp, hsts: bool = False, site_csp: bytes = b"") -> None:
         self.app = app
+        self.site_csp = site_csp or site_csp_default()
         self.extra = list(_COMMON)
         if hsts:
             self.extra.append((b"strict-transport-security", b"max-age=31536000"))
@@ -43,11 +87,13 @@ class HeadersMiddleware:
             await self.app(scope, receive, send)
             return
         cc = cache_control(scope["path"])
+        csp = csp_for(scope["path"], self.site_csp)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = [h for h in message.get("headers", []) if h[0] != b"cache-control"]
                 headers.append((b"cache-control", cc))
+                headers.append((b"content-security-policy", csp))
                 headers.extend(self.extra)
                 message = {**message, "headers": headers}
             await send(message)

@@ -173,3 +173,36 @@ def test_every_guide_shows_its_own_qr_code_and_a_printable_checklist(catalog):
             assert f"☐ {document}" in html
     svg = (SITE / "guides" / "qr" / "unemployment-insurance.svg").read_text()
     assert decode(svg_to_image(svg, 6)) == f"{base}/guides/unemployment-insurance/"
+
+
+async def test_every_page_carries_a_csp_that_allows_only_its_own_inline_scripts(catalog):
+    import base64
+    import hashlib
+
+    import httpx2
+
+    from service.app import create_app
+    from service.config import Settings
+
+    app = create_app(Settings.from_env({}), catalog=catalog, init_db=False)
+    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app),
+                                  base_url="http://testserver") as c:
+        for path in ("/", "/guides/unemployment-insurance/", "/check/", "/apply/"):
+            r = await c.get(path)
+            csp = r.headers["content-security-policy"]
+            script_src = next(d for d in csp.split(";") if d.strip().startswith("script-src"))
+            assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src
+            inline = [body for attrs, body in re.findall(
+                r"<script(?![^>]*\bsrc=)([^>]*)>(.*?)</script>", r.text, re.S)
+                if "application/json" not in attrs]  # JSON data blocks never run
+            assert inline, path  # Material has some: each must be allowed by its hash
+            for body in inline:
+                digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+                assert f"'sha256-{digest}'" in script_src, path
+            assert "frame-ancestors 'self'" in csp and "object-src 'none'" in csp
+            assert r.headers["x-content-type-options"] == "nosniff"
+        api = await c.get("/api/questions")
+        assert api.headers["content-security-policy"].startswith("default-src 'none'")
+        console = await c.get("/staff/login")
+        assert "script-src 'none'" in console.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in console.headers["content-security-policy"]

@@ -1,6 +1,8 @@
 /* 就业通 apply: a short form, a summary to check, then send with one Idempotency-Key per form.
  * The form is kept in sessionStorage (this tab only) until it is sent, so a lost connection or
  * a reload loses nothing; a retry reuses the same key, so a double tap never applies twice.
+ * Sent without a network, the application waits in JY.outbox (localStorage, common.js) and
+ * goes out by itself when the network is back, with the same key.
  * After success only the reference and the program title stay on the phone (for /status/). */
 (function () {
   "use strict";
@@ -9,7 +11,7 @@
   var el = JY.el, button = JY.button;
   var API = root.getAttribute("data-api") || "/api";
   var session = JY.store("session"), local = JY.store("local");
-  var DRAFT = "jy.apply.draft", DONE = "jy.apply.done", CHECK = "jy.check.v1";
+  var DRAFT = "jy.apply.draft", CHECK = "jy.check.v1";
   var params = new URLSearchParams(location.search);
   var DISTRICTS = [["shizhong", "市中区"], ["xuecheng", "薛城区"], ["yicheng", "峄城区"],
     ["taierzhuang", "台儿庄区"], ["shanting", "山亭区"], ["tengzhou", "滕州市"], ["gaoxin", "高新区"]];
@@ -18,12 +20,7 @@
   var sending = false;
 
   function clear() { JY.clear(root); }
-  function newKey() {
-    var a = new Uint8Array(16), s = "";
-    (window.crypto || window.msCrypto).getRandomValues(a);
-    for (var i = 0; i < a.length; i++) s += ("0" + a[i].toString(16)).slice(-2);
-    return s;
-  }
+  var newKey = JY.newKey, remember = JY.remember, outbox = JY.outbox;
   function save() { session.set(DRAFT, draft); }
   function focusHeading(h) { h.setAttribute("tabindex", "-1"); h.focus(); }
 
@@ -72,6 +69,8 @@
     JY.request(API, "GET", "/programs/" + encodeURIComponent(slug)).then(function (p) {
       program = p;
       if (!p.applies_online) { notOnline(); return; }
+      var waiting = outbox.find(slug);
+      if (waiting) { queued(waiting); return; }
       if (!draft) {
         var check = local.get(CHECK) || {};
         draft = { program: slug, name: "", id_number: "", phone: "", district: "", note: "",
@@ -121,11 +120,12 @@
     root.appendChild(box);
   }
 
-  function form(serverErrors) {
+  function form(serverErrors, serverMessage) {
     clear();
     var card = el("form", { "class": "jy-card", novalidate: "novalidate" });
     var h = el("h2", null, "申请：" + program.title);
     card.appendChild(h);
+    if (serverMessage) card.appendChild(el("p", { "class": "jy-field-error", role: "alert" }, serverMessage));
     card.appendChild(el("p", { "class": "jy-help" }, "填下面几项，大约2分钟。带 * 的必须填。"));
 
     var name = JY.field("jy-name", "姓名 *", { autocomplete: "name", maxlength: "30" }, "和身份证上一样");
@@ -268,9 +268,10 @@
       sending = false;
       send.disabled = false;
       var d = err.data;
-      if (!d) {
-        status.textContent = "网络断了，申请还没送到。你填的内容还在，信号好一点再点“确认提交”。";
-        send.textContent = "再试一次";
+      if (!d) {                     // no answer at all: keep it on the phone, send it later
+        outbox.add({ key: draft.key, body: body, title: program.title, at: new Date().getTime() });
+        session.remove(DRAFT);
+        queued(outbox.find(draft.program));
         return;
       }
       if (d.code === "invalid_application") { draft.sent = false; save(); form(d.errors); return; }
@@ -282,12 +283,38 @@
     });
   }
 
-  function remember(reference, title) {
-    var done = local.get(DONE) || [];
-    done = done.filter(function (x) { return x.reference !== reference; });
-    done.unshift({ reference: reference, title: title, at: new Date().toISOString().slice(0, 10) });
-    local.set(DONE, done.slice(0, 5));
+  /* Waiting for the network: said plainly, and nothing more to do. */
+  function queued(item) {
+    clear();
+    var box = el("div", { "class": "jy-card jy-queued" });
+    var h = el("h2", null, "已保存在手机上");
+    box.appendChild(h);
+    box.appendChild(el("p", { "class": "jy-tip" }, "已保存在手机上，有网时会自动提交。"));
+    box.appendChild(el("p", null, "申请：" + item.title + "。不用再填一遍。有网以后打开本网站任何一页，都会自动提交，然后这里会显示申请编号。"));
+    var status = el("p", { "class": "jy-sending", role: "status" });
+    box.appendChild(status);
+    box.appendChild(button("现在有网了，马上提交", "md-button--primary", function () {
+      status.textContent = "正在提交，请稍等……";
+      outbox.flush();
+      setTimeout(function () { if (outbox.find(item.body.program)) status.textContent = "还是连不上网。等信号好一点，会自动提交。"; }, 8000);
+    }));
+    root.appendChild(box);
+    focusHeading(h);
   }
+
+  /* An application from the outbox went through (or was refused) while this page is open. */
+  outbox.listen(function (event, item, data) {
+    if (!program || item.body.program !== program.slug) return false;
+    if (event === "sent") { done(data); return true; }
+    if (event === "duplicate") { duplicate(data); return true; }
+    draft = { program: item.body.program, name: item.body.name, id_number: item.body.id_number,
+              phone: item.body.phone, district: item.body.district, note: item.body.note || "",
+              consent: item.body.consent, key: newKey(), answers: item.body.answers || {},
+              campaign: item.body.campaign || "" };
+    save();
+    form(data.errors, data.message);
+    return true;
+  });
 
   function duplicate(d) {
     session.remove(DRAFT);

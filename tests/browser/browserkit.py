@@ -1,0 +1,118 @@
+"""Helpers for the browser tests (fixtures are in conftest.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from service.config import ROOT
+
+SITE = ROOT / "build" / "site"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+PASSWORD = "Zz-review-2027!"
+ADMIN, REVIEWER = "admin", "teng01"
+PROGRAM = "unemployment-insurance"     # takes applications online
+
+# WeChat 8.0.47 on a cheap Android phone (XWEB, the WebView WeChat ships).
+WECHAT_UA = (
+    "Mozilla/5.0 (Linux; Android 10; V2001A Build/QP1A.190711.020; wv) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Version/4.0 Chrome/116.0.0.0 Mobile Safari/537.36 XWEB/1160065 "
+    "MMWEBSDK/20231202 MMWEBID/2247 MicroMessenger/8.0.47.2560(0x28002F30) WeChat/arm64 "
+    "Weixin NetType/4G Language/zh_CN ABI/arm64")
+PHONE = dict(viewport={"width": 360, "height": 640}, screen={"width": 360, "height": 640},
+             user_agent=WECHAT_UA, is_mobile=True, has_touch=True, device_scale_factor=2,
+             locale="zh-CN", timezone_id="Asia/Shanghai")
+
+_W = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def make_id(born: str, serial: int = 123, region: str = "370481") -> str:
+    """A valid 身份证号 (GB 11643 check character)."""
+    first = f"{region}{born}{serial:03d}"
+    return first + "10X98765432"[sum(int(c) * w for c, w in zip(first, _W)) % 11]
+
+
+def chromium_path() -> str | None:
+    for candidate in (os.environ.get("JY_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    return None
+
+
+@dataclass
+class Server:
+    base: str
+    campaign: str
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def apply(self, phone: str, id_number: str, district: str = "tengzhou",
+              program: str = PROGRAM, name: str = "李桂兰") -> dict:
+        """An application sent straight to the API, as a phone would."""
+        body = {"program": program, "name": name, "id_number": id_number, "phone": phone,
+                "district": district, "consent": True, "answers": {"age": 52}}
+        req = urllib.request.Request(
+            self.base + "/api/applications", data=json.dumps(body).encode(), method="POST",
+            headers={"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            assert r.status == 201
+            return json.loads(r.read())
+
+
+@dataclass
+class Phone:
+    """One browser context (a phone), with the address of every request it made."""
+    context: object
+    server: Server
+    requests: list = field(default_factory=list)
+
+    def new_page(self):
+        return self.context.new_page()
+
+    def foreign(self) -> list[str]:
+        here = urlsplit(self.server.base).netloc
+        return [u for u in self.requests
+                if urlsplit(u).scheme in ("http", "https", "ws", "wss") and urlsplit(u).netloc != here]
+
+
+def open_phone(browser, server: Server, **options) -> Phone:
+    context = browser.new_context(**{**PHONE, **options})
+    context.set_default_timeout(10_000)
+    phone = Phone(context=context, server=server)
+    context.on("request", lambda r: phone.requests.append(r.url))
+    return phone
+
+
+def axe_violations(page) -> list[dict]:
+    """Serious and critical WCAG 2.1 A/AA violations axe-core finds on the page as it is now."""
+    if not AXE.is_file():
+        pytest.skip("axe-core is not installed: run `npm ci`")
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    return page.evaluate("""async () => {
+        const r = await axe.run(document, {
+            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
+            resultTypes: ['violations']});
+        return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+            .map(v => ({id: v.id, impact: v.impact, help: v.help,
+                        nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' :: '
+                            + (n.failureSummary || '').replace(/\\s+/g, ' '))}));
+    }""")
+
+
+def assert_accessible(page, what: str) -> None:
+    found = axe_violations(page)
+    assert not found, f"{what}: " + json.dumps(found, ensure_ascii=False, indent=1)
+
+
+def scroll_width(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth")
