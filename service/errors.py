@@ -117,6 +117,26 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return HTMLResponse(_page(message), exc.status_code, headers=exc.headers)
 
 
+def _database_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean "the database cannot be reached right now" (not a bug)."""
+    import asyncpg.exceptions as pg
+
+    return (OSError,  # refused, reset, unreachable; tortoise's DBConnectionError too
+            pg.PostgresConnectionError, pg.CannotConnectNowError, pg.TooManyConnectionsError,
+            pg.InterfaceError)
+
+
+async def database_unavailable(request: Request, exc: Exception) -> Response:
+    """503 with a kind message; the pool reconnects by itself when the database is back."""
+    log.warning("database unavailable (%s) on %s %s", type(exc).__name__, request.method,
+                request.url.path)
+    message = "系统有点忙，暂时连不上。请过一会儿再试，你填的内容还在。急事请打 12333。"
+    headers = {"Retry-After": "10"}
+    if _is_api(request):
+        return JSON(error_body("database_unavailable", message), 503, headers=headers)
+    return HTMLResponse(_page(message), 503, headers=headers)
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
     # Log the type and place only: request data may hold personal data.
     log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path,
@@ -135,4 +155,6 @@ def _page(message: str) -> str:
     )
 
 
-EXCEPTION_HANDLERS = {ApiError: api_error, HTTPException: http_error, Exception: server_error}
+EXCEPTION_HANDLERS: dict = {ApiError: api_error, HTTPException: http_error,
+                            **{e: database_unavailable for e in _database_errors()},
+                            Exception: server_error}

@@ -303,7 +303,7 @@ def document(this_year: int, program_slugs: list[str] | None = None) -> dict[str
         },
     }
     slug_param = {"name": "slug", "in": "path", "required": True, "schema": str_}
-    return {
+    doc = {
         "openapi": "3.1.0",
         "info": {"title": "就业通 API", "version": "1",
                  "description": "枣庄就业补贴与服务：政策目录、资格自测、在线申请和查进度。"},
@@ -397,3 +397,9 @@ def document(this_year: int, program_slugs: list[str] | None = None) -> dict[str
                                   "role_text": str_, "district": str_, "csrf_token": str_}},
         }},
     }
+    # Anything that touches the database may find it away for a moment.
+    for path, operations in doc["paths"].items():
+        if path.startswith(("/api/applications", "/api/staff/")):
+            for operation in operations.values():
+                operation["responses"].setdefault("503", _error("数据库暂时连不上，稍后再试"))
+    return doc
