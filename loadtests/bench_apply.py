@@ -26,6 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from loadtests._bench import alternate, free_port, migrate, need_wrk, start, wrk  # noqa: E402
+from service.config import durable  # noqa: E402
 
 PG = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
 
@@ -87,7 +88,8 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     if args.db == "sqlite":
         ours_db = f"sqlite://{tmp / 'ours.sqlite3'}"
-        bare_db = f"sqlite://{tmp / 'bare.sqlite3'}"
+        # the same durability as ours (WAL, synchronous=FULL): a fair comparison
+        bare_db = durable(f"sqlite://{tmp / 'bare.sqlite3'}")
     else:
         ours_db, bare_db = scratch_pg("jy_bench_ours"), scratch_pg("jy_bench_bare")
     migrate(ours_db)

@@ -107,9 +107,18 @@ class Settings:
         return tortoise_config(self.database_url)
 
 
+def durable(database_url: str) -> str:
+    """SQLite with every commit on disk before it is acknowledged: WAL (Tortoise's default)
+    with synchronous=FULL, so that a 201 survives a crash or a power cut, not only a killed
+    process. An explicit ``synchronous=`` in DATABASE_URL wins."""
+    if not database_url.startswith("sqlite:") or "synchronous=" in database_url:
+        return database_url
+    return database_url + ("&" if "?" in database_url else "?") + "synchronous=FULL"
+
+
 def tortoise_config(database_url: str) -> dict:
     return {
-        "connections": {"default": database_url},
+        "connections": {"default": durable(database_url)},
         "apps": {
             "models": {
                 "models": ["service.models"],
