@@ -101,8 +101,12 @@ class HeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+MAX_HEADER_BYTES = 16 * 1024
+
+
 class BodyLimitMiddleware:
-    """413 with the API's JSON error for request bodies over ``max_body_size`` bytes.
+    """413 with the API's JSON error for request bodies over ``max_body_size`` bytes, and
+    431 for request headers over 16 KB in all.
 
     Starlette's RequestBodyLimitMiddleware answers in plain text; here a declared
     Content-Length over the limit is refused before the app runs, and a body that grows
@@ -119,7 +123,13 @@ class BodyLimitMiddleware:
             return
         from .errors import JSON, ApiError, error_body
 
-        declared = dict(scope.get("headers") or []).get(b"content-length")
+        headers = scope.get("headers") or []
+        if sum(len(k) + len(v) for k, v in headers) > MAX_HEADER_BYTES:
+            # uvicorn's httptools parser sets no limit of its own (nginx would say 400)
+            await JSON(error_body("headers_too_large", "请求头太大了。"), 431)(
+                scope, receive, send)
+            return
+        declared = dict(headers).get(b"content-length")
         if declared is not None and (not declared.isdigit()
                                      or int(declared) > self.max_body_size):
             too_big = declared.isdigit()

@@ -127,7 +127,7 @@ def test_a_villager_scans_reads_checks_applies_and_looks_up_the_status(phone, se
     stored = page.evaluate("() => JSON.stringify(localStorage) + JSON.stringify(sessionStorage)")
     assert id_number not in stored and "13905630001" not in stored
 
-    page.get_by_role("link", name="查进度").click()
+    page.locator("#jy-apply").get_by_role("link", name="查进度").click()
     assert page.get_by_label("申请编号").input_value().replace("-", "") == reference.replace("-", "")
     page.get_by_label("申请时填的手机号").fill("13905630001")
     page.get_by_role("button", name="查询").click()
