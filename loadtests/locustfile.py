@@ -232,20 +232,23 @@ class Visitor(FastHttpUser):
         if receipt is None:
             return
         if random.random() < RETRY_SHARE:  # a double tap, or a retry after a timeout
-            again = self.submit(form, headers, "/api/applications (retry, same key)")
-            if again is not None and again["reference"] != receipt["reference"]:
-                log.error("a retry with the same Idempotency-Key made a second application")
-        think(5, 15)
+            self.submit(form, headers, "/api/applications (retry, same key)", receipt["reference"])
+        think(3, 8)  # reads the receipt, taps "查进度"
         self.page(receipt["status_url"], "/status/")
+        think(5, 15)  # types the phone number
         self.client.get(f"/api/applications/{receipt['reference']}?phone={phone}",
                         name="/api/applications/[reference]?phone=")
 
-    def submit(self, form: dict, headers: dict, name: str) -> dict | None:
+    def submit(self, form: dict, headers: dict, name: str, retry_of: str | None = None
+               ) -> dict | None:
         with self.client.post("/api/applications", json=form, headers=headers, name=name,
                               catch_response=True) as r:
             if r.status_code == 201:
-                return r.json()
-            if r.status_code == 409:  # this person already has an open one: rare, expected
+                receipt = r.json()
+                if retry_of and receipt["reference"] != retry_of:
+                    r.failure("a retry with the same Idempotency-Key made a second application")
+                return receipt
+            if r.status_code == 409 and not retry_of:  # already has an open one: rare
                 r.request_meta["name"] = f"{name} (409 duplicate)"
                 r.success()
             else:

@@ -26,7 +26,7 @@ from .middleware import (BodyLimitMiddleware, HeadersMiddleware, site_csp,
                          site_script_hashes)
 from .pii import Vault
 from .tally import TallyBuffer
-from .throttle import Throttle
+from .throttle import RateLimit, Throttle
 
 log = logging.getLogger("service")
 
@@ -92,6 +92,7 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await flusher
                 await tally.flush()
+                await app.state.submit_limit.close()
 
     routes: list[Route | Mount] = [
         Route("/healthz", healthz, methods=["GET"]),
@@ -131,6 +132,8 @@ def create_app(
     # exists), and 20 from one client lock that client.
     app.state.login_user_throttle = Throttle("login-user", limit=5, window=15 * 60)
     app.state.login_client_throttle = Throttle("login", limit=20, window=15 * 60)
+    count, seconds = (int(x) for x in settings.submit_limit.split("/"))
+    app.state.submit_limit = RateLimit("submit", count, seconds, settings.redis_url)
     return app
 
 

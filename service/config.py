@@ -6,6 +6,7 @@ Every setting is documented in the README's configuration table.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -44,6 +45,15 @@ class Settings:
     # their applications marked as campaign "loadtest". Unset (always in production), any
     # request carrying the header is refused, so a rehearsal cannot write into real data.
     load_test_key: str = ""
+    # Proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES, comma-separated, for
+    # uvicorn's forwarded_allow_ips). Throttles count the client address this yields.
+    trusted_proxies: str = "127.0.0.1"
+    # Redis for rate limits shared by every worker (REDIS_URL); without it each worker
+    # counts on its own.
+    redis_url: str = ""
+    # Applications one client may send per window (SUBMIT_LIMIT, "count/seconds"): generous,
+    # because a job fair's Wi-Fi puts hundreds of phones behind one address.
+    submit_limit: str = "120/600"
 
     @property
     def production(self) -> bool:
@@ -71,6 +81,9 @@ class Settings:
             lookup_key=e.get("LOOKUP_KEY", "").strip(),
             retention_days=int(e.get("RETENTION_DAYS", base.retention_days)),
             load_test_key=e.get("LOADTEST_KEY", "").strip(),
+            trusted_proxies=e.get("TRUSTED_PROXIES", base.trusted_proxies).strip(),
+            redis_url=e.get("REDIS_URL", "").strip(),
+            submit_limit=e.get("SUBMIT_LIMIT", base.submit_limit).strip(),
         )
         return replace(s, **overrides)
 
@@ -94,6 +107,8 @@ class Settings:
             if self.load_test_key:
                 raise ConfigError("LOADTEST_KEY is for rehearsals on a scratch database; "
                                   "unset it in production.")
+        if not re.fullmatch(r"\d+/\d+", self.submit_limit):
+            raise ConfigError("SUBMIT_LIMIT is count/seconds, e.g. 120/600")
         from .pii import check_keys
 
         problem = check_keys(self.data_keys)

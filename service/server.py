@@ -32,7 +32,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers
         workers=workers,
         log_level=settings.log_level,
         proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
+        forwarded_allow_ips=settings.trusted_proxies or "",
         server_header=False,
         access_log=False,  # access logs would record status-lookup URLs; see SECURITY notes
     )

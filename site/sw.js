@@ -14,12 +14,14 @@ function put(key, response) {
   return caches.open(CACHE).then(function (cache) { return cache.put(key, response); });
 }
 
-/* A shell page and the stylesheets, scripts and images it loads, all from this site. */
+/* A page and the stylesheets, scripts and images it loads, all from this site. What the
+ * browser has just loaded comes from its HTTP cache (no second download); the kept copy is
+ * only a fallback, refreshed by every visit with a network. */
 function keepPage(cache, path) {
-  return fetch(path, { cache: "no-cache" }).then(function (r) {
+  return fetch(path, { cache: "force-cache" }).then(function (r) {
     if (!r.ok) return null;
     return r.clone().text().then(function (html) {
-      var re = /(?:href|src)="([^"]+\.(?:css|js|png|svg))"/g, m, assets = [];
+      var re = /(?:href|src)="([^"]*assets\/[^"]+\.(?:css|js|png|svg))"/g, m, assets = [];
       while ((m = re.exec(html))) {
         var url = new URL(m[1], self.location.origin + path);
         if (url.origin === self.location.origin) assets.push(url.href);
@@ -27,7 +29,7 @@ function keepPage(cache, path) {
       return cache.put(path, r).then(function () {
         return Promise.all(assets.map(function (a) {
           return cache.match(a).then(function (hit) {
-            return hit || fetch(a).then(function (ar) { return ar.ok ? cache.put(a, ar) : null; });
+            return hit || fetch(a, { cache: "force-cache" }).then(function (ar) { return ar.ok ? cache.put(a, ar) : null; });
           });
         }));
       });
@@ -42,11 +44,24 @@ self.addEventListener("install", function (event) {
   }).then(function () { return self.skipWaiting(); }));
 });
 
+/* The page that brought this worker in was loaded before it ran: keep that one too. */
+function keepOpenPages() {
+  return self.clients.matchAll({ type: "window" }).then(function (list) {
+    return caches.open(CACHE).then(function (cache) {
+      return Promise.all(list.map(function (client) {
+        var url = new URL(client.url);
+        if (url.origin !== self.location.origin || /^\/(staff|api|q)\//.test(url.pathname)) return null;
+        return cache.match(url.pathname).then(function (hit) { return hit || keepPage(cache, url.pathname); });
+      }));
+    });
+  });
+}
+
 self.addEventListener("activate", function (event) {
   event.waitUntil(caches.keys().then(function (keys) {
     return Promise.all(keys.filter(function (k) { return k !== CACHE; })
       .map(function (k) { return caches.delete(k); }));
-  }).then(function () { return self.clients.claim(); }));
+  }).then(keepOpenPages).then(function () { return self.clients.claim(); }));
 });
 
 function offlinePage() {

@@ -251,3 +251,34 @@ def test_campaign_create_prints_the_link_and_writes_the_print_files(tmp_path):
     bad = _run("campaign", "create", "--name", "x", "--kind", "village", "--target", "/admin/",
                "--out", str(tmp_path / "out2"), env=env)
     assert bad.returncode == 1 and "campaign:" in bad.stderr
+
+
+@pytest.mark.parametrize("trusted", ["", "127.0.0.1"])
+def test_client_addresses_come_from_proxies_only_when_trusted(tmp_path, trusted):
+    """A guesser cannot dodge the lookup throttle with a made-up X-Forwarded-For, unless it
+    comes through a proxy named in TRUSTED_PROXIES (which then tells clients apart)."""
+    if not (ROOT / "build/site/index.html").exists():
+        pytest.skip("site not built: run `make site`")
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite://{tmp_path / 'p.sqlite3'}",
+           "TRUSTED_PROXIES": trusted}
+    proc = subprocess.Popen([sys.executable, "-m", "service", "serve", "--port", str(port)],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if _get(base + "/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        statuses = [_get(f"{base}/api/applications/K7M2X9QPA?phone=13800138000",
+                         **{"X-Forwarded-For": f"203.0.113.{i}"})[0] for i in range(12)]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    if trusted:
+        assert 429 not in statuses  # twelve different people behind the proxy
+    else:
+        assert statuses[-1] == 429  # one address, however it dresses up

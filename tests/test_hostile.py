@@ -160,3 +160,57 @@ async def test_overlong_headers_are_refused(client):
     many = {f"x-h{i}": "b" * 100 for i in range(200)}
     assert (await client.get("/healthz", headers=many)).status_code == 431
     assert (await client.get("/healthz")).status_code == 200
+
+
+async def test_one_address_sending_too_many_applications_is_slowed_down(db, catalog):
+    import httpx2
+
+    from service.app import create_app
+    from service.config import Settings
+
+    app = create_app(Settings.from_env({}, submit_limit="3/600"), catalog=catalog,
+                     init_db=False)
+
+    def client(ip: str) -> httpx2.AsyncClient:
+        return httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app, client=(ip, 1)),
+                                  base_url="http://testserver")
+
+    async with client("10.9.9.9") as busy, client("10.9.9.10") as other:
+        for _ in range(3):
+            assert (await busy.post("/api/applications", json=form(), headers=key())
+                    ).status_code == 201
+        r = await busy.post("/api/applications", json=form(), headers=key())
+        assert r.status_code == 429 and r.json()["code"] == "too_many_submissions"
+        assert 0 < int(r.headers["retry-after"]) <= 600
+        assert (await other.post("/api/applications", json=form(), headers=key())
+                ).status_code == 201
+    assert await Application.all().count() == 4
+
+
+async def test_the_submission_limit_is_shared_through_redis(db, catalog):
+    """Two workers (two apps) with one Redis: the limit holds across both."""
+    import socket
+    import uuid as _uuid
+
+    import httpx2
+
+    from service.app import create_app
+    from service.config import Settings
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    settings = Settings.from_env({}, submit_limit="4/600", redis_url="redis://127.0.0.1:6379/0",
+                                 lookup_key=_uuid.uuid4().hex * 2)  # a fresh client hash
+    workers = [create_app(settings, catalog=catalog, init_db=False) for _ in range(2)]
+    clients = [httpx2.AsyncClient(transport=httpx2.ASGITransport(app=w, client=("10.8.8.8", 1)),
+                                  base_url="http://testserver") for w in workers]
+    statuses = []
+    for i in range(6):
+        r = await clients[i % 2].post("/api/applications", json=form(), headers=key())
+        statuses.append(r.status_code)
+    assert statuses == [201, 201, 201, 201, 429, 429]
+    for c, w in zip(clients, workers):
+        await c.aclose()
+        await w.state.submit_limit.close()
