@@ -12,13 +12,18 @@ reports the ratio of the two sides' median rates. Two bodies mixes:
 - "distinct": every request a different complete answer set (the engine's cold path).
 
 Prints requests/s and the ratio to the bare endpoint (goal: at least 0.5).
+
+Then "scan": a QR short link (GET /q/CODE: count the scan, redirect) against the crowd
+self-check on the same server (goal: scans at least as fast, ratio >= 1).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -74,6 +79,12 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     db = f"sqlite://{tmp / 'bench.sqlite3'}"
     migrate(db)
+    made = subprocess.run(
+        [sys.executable, "-m", "service", "campaign", "create", "--name", "压测招聘会",
+         "--kind", "job_fair", "--target", "/check/", "--out", str(tmp / "qr")],
+        cwd=ROOT, env={**os.environ, "DATABASE_URL": db}, capture_output=True, text=True,
+        check=True)
+    code = made.stdout.strip().rsplit("/", 1)[1]
     bare_port, app_port = free_port(), free_port()
     bare = start("loadtests.bare_app:app", {}, bare_port, probe="/api/check")
     ours = start("service.app:app_from_env", {"DATABASE_URL": db, "LOG_LEVEL": "warning"},
@@ -88,6 +99,11 @@ def main() -> None:
                       lambda: wrk(bare_port, "/api/check", script, args.seconds),
                       lambda: wrk(app_port, "/api/check", script, args.seconds),
                       ("bare rps", "check rps"))
+        crowd = tmp / "crowd.lua"
+        alternate("scan", args.rounds,
+                  lambda: wrk(app_port, "/api/check", crowd, args.seconds),
+                  lambda: wrk(app_port, f"/q/{code}", None, args.seconds, redirects=True),
+                  ("check rps", "scan rps"))
     finally:
         bare.terminate()
         ours.terminate()
