@@ -25,6 +25,7 @@ site: $(SITE)/.built
 $(SITE)/.built: $(STAMP) $(SITE_INPUTS)
 	$(PY) -m service build-pages
 	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --quiet --site-dir $(SITE)
+	$(PY) -m service precompress
 	@touch $@
 
 db: $(STAMP)

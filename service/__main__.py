@@ -39,6 +39,14 @@ def cmd_build_pages(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_precompress(args: argparse.Namespace, settings: Settings) -> int:
+    from .static import precompress
+
+    files, raw, packed = precompress(settings.site_dir)
+    print(f"precompress: {files} files, {raw // 1024} KB -> {packed // 1024} KB gzip")
+    return 0
+
+
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     from .db import migrate
 
@@ -224,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="the page the code opens: /, /check/ or /guides/<slug>/")
     p.add_argument("--out", default="out/campaigns", help="where to write the QR and poster")
     p.set_defaults(func=cmd_campaign)
+    sub.add_parser("precompress", help="write .gz beside the built site's files").set_defaults(
+        func=cmd_precompress)
     sub.add_parser("check-content", help="check every guide").set_defaults(
         func=cmd_check_content)
     sub.add_parser("build-pages", help="write the pages derived from the catalog").set_defaults(

@@ -9,11 +9,9 @@ from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
 
 from . import api, campaigns, console
@@ -25,6 +23,7 @@ from .errors import EXCEPTION_HANDLERS, JSON
 from .middleware import (BodyLimitMiddleware, HeadersMiddleware, site_csp,
                          site_script_hashes)
 from .pii import Vault
+from .static import PrecompressedFiles
 from .tally import TallyBuffer
 from .throttle import RateLimit, Throttle
 
@@ -102,9 +101,9 @@ def create_app(
         Mount("/staff", routes=console.routes),
     ]
     if settings.site_dir.is_dir():
-        # gzip for the site's pages and assets; API bodies are compressed once when cached
-        site = StaticFiles(directory=settings.site_dir, html=True)
-        routes.append(Mount("/", GZipMiddleware(site, minimum_size=500)))
+        # pages and assets precompressed at build time (service/static.py); API bodies are
+        # compressed once when cached
+        routes.append(Mount("/", PrecompressedFiles(settings.site_dir, html=True)))
     else:
         log.warning("site not built at %s: run `make site`", settings.site_dir)
         routes.append(Route("/", site_missing))

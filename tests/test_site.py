@@ -206,3 +206,30 @@ async def test_every_page_carries_a_csp_that_allows_only_its_own_inline_scripts(
         console = await c.get("/staff/login")
         assert "script-src 'none'" in console.headers["content-security-policy"]
         assert "frame-ancestors 'none'" in console.headers["content-security-policy"]
+
+
+async def test_the_site_is_sent_precompressed_to_phones_that_accept_gzip(catalog):
+    import gzip
+
+    import httpx2
+
+    from service.app import create_app
+    from service.config import Settings
+
+    app = create_app(Settings.from_env({}), catalog=catalog, init_db=False)
+    transport = httpx2.ASGITransport(app=app)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        page = SITE / "guides" / "unemployment-insurance" / "index.html"
+        r = await c.get("/guides/unemployment-insurance/", headers={"accept-encoding": "gzip"})
+        assert r.headers["content-encoding"] == "gzip" and r.headers["vary"] == "Accept-Encoding"
+        assert int(r.headers["content-length"]) == (page.parent / "index.html.gz").stat().st_size
+        assert r.content == page.read_bytes()  # httpx2 decodes; the same page either way
+        assert gzip.decompress((page.parent / "index.html.gz").read_bytes()) == page.read_bytes()
+        again = await c.get("/guides/unemployment-insurance/", headers={
+            "accept-encoding": "gzip", "if-none-match": r.headers["etag"]})
+        assert again.status_code == 304
+        plain = await c.get("/guides/unemployment-insurance/", headers={"accept-encoding": ""})
+        assert "content-encoding" not in plain.headers and plain.content == page.read_bytes()
+        index = await c.get("/search/search_index.json", headers={"accept-encoding": "gzip"})
+        assert int(index.headers["content-length"]) < (
+            SITE / "search" / "search_index.json").stat().st_size / 3
