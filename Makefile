@@ -45,5 +45,16 @@ test: site
 		echo "== the database tests again, on PostgreSQL"; \
 		JY_TEST_DB=postgres $(PY) -m pytest -m postgres; fi
 
+LOAD_STAMP := $(VENV)/.installed-load
+
+$(LOAD_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[load]'
+	@touch $@
+
+# A job-fair rehearsal on a scratch database (loadtests/README.md), e.g.
+#   make loadtest LOADTEST_ARGS="--seconds 60 --db postgres --workers 2"
+loadtest: site $(LOAD_STAMP)
+	$(PY) loadtests/rehearsal.py $(LOADTEST_ARGS)
+
 clean:
-	rm -rf $(SITE) content/guides content/for .pytest_cache
+	rm -rf $(SITE) content/guides content/for .pytest_cache build/loadtest

@@ -5,21 +5,26 @@
 
 User classes and weights (50 visitors : 1 reviewer):
 - Visitor (weight 50): one person at the fair, from scan to status check. Each run of the
-  task is a new person with a new phone, so the site's assets are fetched cold once per
-  journey (and cached within it): scan the QR short link /q/{code} (the redirect is not
-  followed, its target is requested as its own entry; a 404 while /q/ is not built falls back
-  to the home page and the list of guides) -> a guide page and its assets (Material's search
-  worker and index included: the theme loads them on every cold page) -> the self-check page
-  -> /api/questions -> /api/check, one question at a time -> the results -> about 25% of those
-  with an online program apply (5% of them tap twice: a retry with the same Idempotency-Key)
-  -> the status page and /api/applications/{reference}.
+  task is a new person with a new phone, so every page's assets are fetched cold once per
+  journey and cached within it: the scripts, stylesheets and eager images the HTML names,
+  Material's search worker and index (the theme loads them on every cold page), and what the
+  site's service worker keeps when it installs after the first page (/sw.js, the page
+  shells, /api/programs), each named "(service worker)". The journey: scan the QR short link,
+  /q/{code} on the poster or /q/{code}/{slug} on a guide's label (the redirect is not
+  followed: its target is requested as its own entry; where /q/ answers 404 the visitor goes
+  to the home page instead) -> the home page and the list of guides when the code lands
+  there -> a guide -> the self-check page -> /api/questions -> /api/check, one question at a
+  time -> the results -> about 25% of those with an online program apply (5% of them tap
+  twice: the same Idempotency-Key must give the same application) -> the status page and
+  /api/applications/{reference}.
 - Reviewer (weight 1): an admin or reviewer working the "submitted" queue: open one, move it
   to in_review, then approve it or ask for documents or reject it. A 409 (someone else moved
   it first) is expected and counts as a success under its own name. Runs only when
   LOADTEST_STAFF_USER and LOADTEST_STAFF_PASSWORD are set.
 
 Environment:
-  LOADTEST_CAMPAIGN         the QR code's campaign code (default "rehearsal")
+  LOADTEST_CAMPAIGN         the fair's campaign code (default "rehearsal", which no campaign
+                            has: the scans then land on the home page)
   LOADTEST_KEY              sent as X-Load-Test on applications; the server must have the same
                             LOADTEST_KEY. Unset: visitors do not apply (nothing is written).
   LOADTEST_STAFF_USER, LOADTEST_STAFF_PASSWORD   the reviewer's account
@@ -43,6 +48,7 @@ import secrets
 import time
 from urllib.parse import parse_qs, urljoin, urlsplit
 
+import gevent
 from locust import FastHttpUser, between, events, task
 from locust.exception import StopUser
 from locust.runners import WorkerRunner
@@ -55,6 +61,9 @@ THINK = float(os.environ.get("LOADTEST_THINK", "1"))
 MAX_FAILURE_RATIO = float(os.environ.get("LOADTEST_MAX_FAILURE_RATIO", "0.01"))
 MAX_P95_MS = float(os.environ.get("LOADTEST_MAX_P95_MS", "300"))
 
+LABEL_SHARE = 0.4  # scans of a guide's label on the campaign's sheet, not of the poster
+LABEL_SLUGS = ("startup-guarantee-loan", "subsidized-skills-training", "unemployment-insurance",
+               "gig-market", "unpaid-wages", "graduate-internship", "skills-upgrade-subsidy")
 APPLY_SHARE = 0.25
 RETRY_SHARE = 0.05
 DISTRICTS = ("shizhong", "xuecheng", "yicheng", "taierzhuang", "shanting", "tengzhou", "gaoxin")
@@ -69,6 +78,9 @@ ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 TAG = re.compile(r"<(?:script|img|link)\b[^>]*>")
 EAGER_URL = re.compile(r'\s(?:src|href)="(?!https?:|//|data:)([^"#]+)"')
 MATERIAL_CONFIG = re.compile(r'"base": "([^"]*)".*?"search": "([^"]+)"')
+# What the site's service worker (/sw.js, registered by every page in a secure context, as on
+# the real site) keeps for offline use when it installs: page shells, and data.
+SW_LIST = re.compile(r"var (SHELLS|DATA) = \[([^\]]*)\]")
 HASHED = re.compile(r"\.[0-9a-f]{8}\.")
 GUIDE_LINK = re.compile(r'href="([a-z0-9]+(?:-[a-z0-9]+)*)/"')  # on /guides/
 GUIDE_PATH = re.compile(r"/guides/([a-z0-9-]+)/")
@@ -120,6 +132,19 @@ def eager_assets(html: str) -> list[str]:
     return urls
 
 
+def send(client, url: str, body: dict, name: str, headers: dict | None = None):
+    """POST, for a with-block (catch_response). Like a browser (and the pages' retry), a POST
+    whose kept-alive connection the server had just closed is sent again once, with the same
+    Idempotency-Key; the dropped try is listed as "(connection dropped, sent again)"."""
+    r = client.post(url, json=body, name=name, headers=headers, catch_response=True)
+    if r.status_code == 0 and not r.text:
+        with r:
+            r.request_meta["name"] = f"{name} (connection dropped, sent again)"
+            r.success()
+        r = client.post(url, json=body, name=name, headers=headers, catch_response=True)
+    return r
+
+
 def id_number(age: int) -> str:
     """A valid 18-character 身份证号 (GB 11643 check character) for someone ``age`` years old."""
     born = dt.date.today() - dt.timedelta(days=int(age * 365.25) + random.randint(1, 360))
@@ -129,11 +154,13 @@ def id_number(age: int) -> str:
 
 class Visitor(FastHttpUser):
     weight = 50
+    max_retries = 1  # GETs on a connection the server closed meanwhile, as browsers do
     wait_time = between(1 * THINK, 5 * THINK)  # until the next person in the crowd steps up
 
     @task
     def journey(self) -> None:
-        self.seen: set[str] = set()  # a new phone: nothing cached yet
+        self.seen: set[str] = set()  # a new phone: nothing cached, no service worker yet
+        self.worker: gevent.Greenlet | None = None
         landing, campaign = self.scan()
         path, focus = urlsplit(landing).path, None
         if not path.startswith("/check/"):
@@ -155,18 +182,22 @@ class Visitor(FastHttpUser):
         if result is not None:
             think(5, 15)  # reads the results
             self.maybe_apply(result["results"], campaign, focus, answers)
+        if self.worker:
+            self.worker.join()
 
     def scan(self) -> tuple[str, str | None]:
         """GET /q/{code} without following it: where it points, and the campaign code in
         that address (the pages keep it on the phone and send it with the check and the
         application; an unknown code sends people to the home page without one)."""
-        with self.client.get(f"/q/{CAMPAIGN}", name="/q/[code]", allow_redirects=False,
-                             catch_response=True) as r:
+        url, name = f"/q/{CAMPAIGN}", "/q/[code]"
+        if random.random() < LABEL_SHARE:
+            url, name = f"{url}/{random.choice(LABEL_SLUGS)}", "/q/[code]/[slug]"
+        with self.client.get(url, name=name, allow_redirects=False, catch_response=True) as r:
             location = r.headers.get("location") if r.headers else None
             if r.status_code in (301, 302, 303, 307) and location:
                 r.success()
             elif r.status_code == 404:  # /q/ not built yet: the visitor types the address
-                r.request_meta["name"] = "/q/[code] (404: fallback to /)"
+                r.request_meta["name"] = f"{name} (404: fallback to /)"
                 r.success()
                 return "/", None
             else:
@@ -178,12 +209,25 @@ class Visitor(FastHttpUser):
 
     def page(self, path: str, name: str) -> str:
         """A page, then each of its assets this phone has not fetched yet."""
+        self.seen.add(path)
         html = self.client.get(path, name=name).text or ""
         for url in (urljoin(path, u) for u in eager_assets(html)):
             if url not in self.seen:
                 self.seen.add(url)
                 self.client.get(url, name=HASHED.sub(".[hash].", url))
+        if self.worker is None:  # it installs in the background while the person reads on
+            self.worker = gevent.spawn(self.install_service_worker)
         return html
+
+    def install_service_worker(self) -> None:
+        """After the first page: /sw.js, then what it keeps (from the HTTP cache if there)."""
+        r = self.client.get("/sw.js")
+        lists = dict(SW_LIST.findall(r.text or "")) if r.status_code == 200 else {}
+        for shell in re.findall(r'"([^"]+)"', lists.get("SHELLS", "")):
+            if shell not in self.seen:
+                self.page(shell, f"{shell} (service worker)")
+        for url in re.findall(r'"([^"]+)"', lists.get("DATA", "")):
+            self.client.get(url, name=f"{url} (service worker)")
 
     def self_check(self, campaign: str | None, focus: str | None) -> tuple[dict | None, dict]:
         """Answer /api/check's next question until there is none (or the person stops)."""
@@ -198,7 +242,8 @@ class Visitor(FastHttpUser):
                 body["campaign"] = campaign
             if focus:
                 body["focus"] = focus
-            r = self.client.post("/api/check", json=body)
+            with send(self.client, "/api/check", body, "/api/check") as r:
+                pass  # any status but 2xx is a failure
             if r.status_code != 200:
                 return None, answers
             result = r.json()
@@ -241,8 +286,7 @@ class Visitor(FastHttpUser):
 
     def submit(self, form: dict, headers: dict, name: str, retry_of: str | None = None
                ) -> dict | None:
-        with self.client.post("/api/applications", json=form, headers=headers, name=name,
-                              catch_response=True) as r:
+        with send(self.client, "/api/applications", form, name, headers) as r:
             if r.status_code == 201:
                 receipt = r.json()
                 if retry_of and receipt["reference"] != retry_of:
@@ -258,6 +302,7 @@ class Visitor(FastHttpUser):
 
 class Reviewer(FastHttpUser):
     weight = 1 if STAFF_USER and STAFF_PASSWORD else 0
+    max_retries = 1
     wait_time = between(2 * THINK, 6 * THINK)
 
     def on_start(self) -> None:
@@ -288,9 +333,8 @@ class Reviewer(FastHttpUser):
 
     def move(self, ref: str, status: str, note: str) -> bool:
         name = f"/api/staff/applications/[ref]/status -> {status}"
-        with self.client.post(f"/api/staff/applications/{ref}/status", name=name,
-                              json={"status": status, "note": note},
-                              headers={"X-CSRF-Token": self.csrf}, catch_response=True) as r:
+        with send(self.client, f"/api/staff/applications/{ref}/status",
+                  {"status": status, "note": note}, name, {"X-CSRF-Token": self.csrf}) as r:
             if r.status_code == 409:  # another reviewer moved it first
                 r.request_meta["name"] = f"{name} (409 changed by someone else)"
                 r.success()

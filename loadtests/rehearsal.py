@@ -4,18 +4,20 @@
                                   [--db sqlite|postgres] [--workers N] [--think 0.1]
 
 Creates a scratch database (SQLite in a temporary directory, or a fresh PostgreSQL database
-jy_rehearsal), migrates it, creates an admin to review, starts `python -m service serve` with
-a random LOADTEST_KEY, runs loadtests/locustfile.py headless against it (CSV and HTML reports
-in build/loadtest/), stops the server, prints a summary per endpoint and exits with locust's
-exit code (1 when the SLO gate in the locustfile failed).
+jy_rehearsal), migrates it, creates an admin to review and a job fair's QR campaign (its
+poster points at the self-check), starts `python -m service serve` with a random
+LOADTEST_KEY on a private copy of build/site, runs loadtests/locustfile.py headless against
+it (CSV and HTML reports in build/loadtest/), stops the server, prints a summary per
+endpoint and the server's CPU time, and exits with locust's exit code (1 when the
+thresholds in the locustfile were passed).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import importlib.util
+import json
 import os
 import secrets
 import shutil
@@ -25,6 +27,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,16 +77,42 @@ def wait_healthy(port: int, server: subprocess.Popen, log: Path) -> None:
     sys.exit("the server did not answer /healthz within 30 s")
 
 
-def summary(stats_csv: Path, seconds: int) -> None:
-    if not stats_csv.exists():
+def cpu_seconds(pid: int) -> float:
+    """CPU time used so far by the server and its workers (psutil comes with locust)."""
+    import psutil
+
+    procs = [psutil.Process(pid)]
+    procs += procs[0].children(recursive=True)
+    return sum(t.user + t.system for t in (p.cpu_times() for p in procs))
+
+
+def percentile(times: dict[str, int], share: float) -> int:
+    """The response time (ms, as locust buckets it) that ``share`` of the requests kept under."""
+    total, seen = sum(times.values()), 0
+    for ms, count in sorted((int(k), n) for k, n in times.items()):
+        seen += count
+        if seen >= share * total:
+            return ms
+    return 0
+
+
+def summary(stats_json: Path, seconds: int) -> None:
+    """Per endpoint, from locust's final statistics (its CSV is a snapshot taken each second)."""
+    if not stats_json.exists():
         print("no statistics were written")
         return
-    rows = list(csv.DictReader(stats_csv.open()))
+    entries = sorted(json.loads(stats_json.read_text()), key=lambda e: e["name"])
+    everything: Counter[str] = Counter()
+    rows = []
+    for e in entries:
+        everything.update(e["response_times"])
+        rows.append((f"{e['method']} {e['name']}", e["num_requests"], e["num_failures"],
+                     e["response_times"]))
+    rows.append(("Aggregated", sum(r[1] for r in rows), sum(r[2] for r in rows), everything))
     print(f"\n{'endpoint':<62} {'reqs':>6} {'fails':>5} {'rps':>6} {'p50':>5} {'p95':>5}  (ms)")
-    for row in rows:
-        name = row["Name"] if row["Name"] == "Aggregated" else f"{row['Type']} {row['Name']}"
-        print(f"{name[:62]:<62} {row['Request Count']:>6} {row['Failure Count']:>5} "
-              f"{float(row['Requests/s']):>6.1f} {row['50%']:>5} {row['95%']:>5}")
+    for name, requests, failures, times in rows:
+        print(f"{name[:62]:<62} {requests:>6} {failures:>5} {requests / seconds:>6.1f} "
+              f"{percentile(times, 0.5):>5} {percentile(times, 0.95):>5}")
 
 
 def main() -> int:
@@ -105,19 +134,23 @@ def main() -> int:
     if importlib.util.find_spec("locust") is None:
         sys.exit(f"locust is not installed in {sys.executable}: pip install -e '.[load]'")
     OUT.mkdir(parents=True, exist_ok=True)
+    pg_url = fresh_postgres(args.postgres) if args.db == "postgres" else None
     scratch = Path(tempfile.mkdtemp(prefix="jy-rehearsal-"))
     # a private copy of the site: a `make site` during the run cannot turn pages into 404s
     shutil.copytree(ROOT / "build" / "site", scratch / "site")
-    db_url = (fresh_postgres(args.postgres) if args.db == "postgres"
-              else f"sqlite://{scratch / 'rehearsal.sqlite3'}")
+    db_url = pg_url or f"sqlite://{scratch / 'rehearsal.sqlite3'}"
     password = f"Jy!{secrets.token_urlsafe(18)}7a"
     env = {**os.environ, "DATABASE_URL": db_url, "LOADTEST_KEY": secrets.token_urlsafe(24),
            "SITE_DIR": str(scratch / "site"), "LOG_LEVEL": "warning"}
-    server = None
+    server, server_cpu = None, 0.0
     try:
         run(["-m", "service", "migrate"], env)
         run(["-m", "service", "create-staff", "--username", "rehearsal", "--password", password,
              "--role", "admin"], env)
+        link = subprocess.run(  # a job fair's campaign: its poster and labels in the scratch dir
+            [sys.executable, "-m", "service", "campaign", "create", "--name", "招聘会演练",
+             "--kind", "job_fair", "--target", "/check/", "--out", str(scratch / "campaign")],
+            cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout.strip()
         port = free_port()
         log = OUT / "server.log"
         server = subprocess.Popen(
@@ -128,14 +161,18 @@ def main() -> int:
         print(f"rehearsal: {args.db}, {args.workers} worker(s), {args.users} users "
               f"(+{args.spawn_rate}/s) for {args.seconds} s, think x{args.think}, "
               f"on http://127.0.0.1:{port}", flush=True)
+        cpu_before = cpu_seconds(server.pid)
         locust = subprocess.run(
             [sys.executable, "-m", "locust", "-f", "loadtests/locustfile.py", "--headless",
              "-u", str(args.users), "-r", str(args.spawn_rate), "-t", f"{args.seconds}s",
              "--host", f"http://127.0.0.1:{port}", "--only-summary",
-             "--csv", str(OUT / "run"), "--html", str(OUT / "report.html")],
+             "--csv", str(OUT / "run"), "--html", str(OUT / "report.html"),
+             "--json-file", str(OUT / "run")],
             cwd=ROOT, env={**env, "LOADTEST_STAFF_USER": "rehearsal",
                            "LOADTEST_STAFF_PASSWORD": password,
+                           "LOADTEST_CAMPAIGN": link.rsplit("/", 1)[-1],
                            "LOADTEST_THINK": str(args.think)})
+        server_cpu = cpu_seconds(server.pid) - cpu_before
     finally:
         if server is not None:
             server.terminate()
@@ -146,8 +183,10 @@ def main() -> int:
         shutil.rmtree(scratch, ignore_errors=True)
         if args.db == "postgres":
             fresh_postgres(args.postgres, drop_only=True)
-    summary(OUT / "run_stats.csv", args.seconds)
-    print(f"\nreports: {OUT.relative_to(ROOT)}/report.html, run_*.csv; server log: "
+    summary(OUT / "run.json", args.seconds)
+    print(f"server CPU: {server_cpu:.1f} s during the {args.seconds} s run "
+          f"({server_cpu / args.seconds:.0%} of a core; near 100% per worker is saturation)")
+    print(f"\nreports: {OUT.relative_to(ROOT)}/report.html, run.json, run_*.csv; server log: "
           f"{OUT.relative_to(ROOT)}/server.log; locust exit code {locust.returncode}")
     return locust.returncode
 
