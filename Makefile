@@ -38,8 +38,15 @@ serve: site
 check-content: $(STAMP)
 	$(PY) -m service check-content
 
+# axe-core and acorn for the browser tests (tests/browser skips those checks without npm).
+NODE_STAMP := node_modules/.installed
+
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: tests/browser skips its axe-core and ES5 checks"; fi
+
 # Database tests run on SQLite, then again on PostgreSQL when TEST_POSTGRES_URL is set.
-test: site
+test: site $(NODE_STAMP)
 	$(PY) -m pytest
 	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
 		echo "== the database tests again, on PostgreSQL"; \

@@ -20,8 +20,7 @@ from .catalog import Catalog, load_catalog
 from .config import Settings
 from .db import database_ok
 from .errors import EXCEPTION_HANDLERS, JSON
-from .middleware import (BodyLimitMiddleware, HeadersMiddleware, site_csp,
-                         site_script_hashes)
+from .middleware import BodyLimitMiddleware, HeadersMiddleware, SiteCSP
 from .pii import Vault
 from .static import PrecompressedFiles
 from .tally import TallyBuffer
@@ -111,8 +110,8 @@ def create_app(
     app = Starlette(
         routes=routes,
         middleware=[
-            Middleware(HeadersMiddleware, hsts=settings.public_base_url.startswith("https://"),
-                       site_csp=site_csp(site_script_hashes(settings.site_dir))),
+            Middleware(HeadersMiddleware, site=SiteCSP(settings.site_dir),
+                       hsts=settings.public_base_url.startswith("https://")),
             Middleware(BodyLimitMiddleware, max_body_size=settings.max_json_body),
         ],
         exception_handlers=EXCEPTION_HANDLERS,

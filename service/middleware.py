@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import time
 from pathlib import Path
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -40,6 +41,27 @@ def site_script_hashes(site_dir: Path) -> list[str]:
     return sorted(hashes)
 
 
+class SiteCSP:
+    """The site's CSP, recomputed when the site is rebuilt (``make site`` touches .built),
+    so a changed inline script in a template never needs a restart to be allowed."""
+
+    def __init__(self, site_dir: Path, check_every: float = 5.0) -> None:
+        self.site_dir, self.check_every = site_dir, check_every
+        self.value, self.stamp, self.checked = b"", None, -1e9
+
+    def current(self) -> bytes:
+        now = time.monotonic()
+        if now - self.checked >= self.check_every:
+            self.checked = now
+            try:
+                stamp = (self.site_dir / ".built").stat().st_mtime_ns
+            except OSError:
+                stamp = 0
+            if stamp != self.stamp or not self.value:
+                self.value, self.stamp = site_csp(site_script_hashes(self.site_dir)), stamp
+        return self.value
+
+
 def site_csp(script_hashes: list[str]) -> bytes:
     return ("default-src 'self'; script-src 'self' " + " ".join(script_hashes) + "; "
             "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; "
@@ -47,16 +69,12 @@ def site_csp(script_hashes: list[str]) -> bytes:
             "base-uri 'self'; form-action 'self'; frame-ancestors 'self'").encode()
 
 
-def csp_for(path: str, site: bytes) -> bytes:
+def csp_for(path: str, site: "SiteCSP") -> bytes:
     if path.startswith("/api/") or path == "/healthz":
         return CSP_API
     if path.startswith("/staff"):
         return CSP_CONSOLE
-    return site
-
-
-def site_csp_default() -> bytes:
-    return site_csp([])
+    return site.current()
 
 
 def cache_control(path: str) -> bytes:
@@ -75,9 +93,9 @@ def cache_control(path: str) -> bytes:
 class HeadersMiddleware:
     """Adds caching and basic security headers to every HTTP response."""
 
-    def __init__(self, app: ASGIApp, hsts: bool = False, site_csp: bytes = b"") -> None:
+    def __init__(self, app: ASGIApp, site: SiteCSP, hsts: bool = False) -> None:
         self.app = app
-        self.site_csp = site_csp or site_csp_default()
+        self.site_csp = site
         self.extra = list(_COMMON)
         if hsts:
             self.extra.append((b"strict-transport-security", b"max-age=31536000"))

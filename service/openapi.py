@@ -353,6 +353,8 @@ def document(this_year: int, program_slugs: list[str] | None = None) -> dict[str
                     "201": _json(_ref("Receipt"), "已收到（重试时返回同一份申请）"),
                     "400": _error("不是有效的 JSON，或提交编号不对"),
                     "409": _error("同一个人已有一份办理中的同项申请；reference 是它的编号"),
+                    "403": _error("压力测试的请求，而服务器没有开压力测试"),
+                    "429": _error("这个地址提交得太多了，Retry-After 秒后再试"),
                     "413": _error("内容太大"),
                     "415": _error("不是 JSON"),
                     "422": _error("有的项不对，errors 里说明每一项"),

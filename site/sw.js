@@ -46,7 +46,7 @@ self.addEventListener("install", function (event) {
 
 /* The page that brought this worker in was loaded before it ran: keep that one too. */
 function keepOpenPages() {
-  return self.clients.matchAll({ type: "window" }).then(function (list) {
+  return self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (list) {
     return caches.open(CACHE).then(function (cache) {
       return Promise.all(list.map(function (client) {
         var url = new URL(client.url);

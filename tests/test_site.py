@@ -233,3 +233,25 @@ async def test_the_site_is_sent_precompressed_to_phones_that_accept_gzip(catalog
         index = await c.get("/search/search_index.json", headers={"accept-encoding": "gzip"})
         assert int(index.headers["content-length"]) < (
             SITE / "search" / "search_index.json").stat().st_size / 3
+
+
+def test_the_site_csp_follows_a_rebuild_without_a_restart(tmp_path):
+    import base64
+    import hashlib
+
+    from service.middleware import SiteCSP
+
+    def digest(body: str) -> str:
+        return base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+
+    (tmp_path / "index.html").write_text("<script>var a = 1;</script>")
+    (tmp_path / ".built").touch()
+    csp = SiteCSP(tmp_path, check_every=0)
+    assert digest("var a = 1;").encode() in csp.current()
+    (tmp_path / "index.html").write_text("<script>var a = 2;</script>")
+    import os
+    import time
+
+    os.utime(tmp_path / ".built", ns=(time.time_ns() + 10**9,) * 2)  # make site finished
+    assert digest("var a = 2;").encode() in csp.current()
+    assert digest("var a = 1;").encode() not in csp.current()

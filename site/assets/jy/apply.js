@@ -290,7 +290,8 @@
     var h = el("h2", null, "已保存在手机上");
     box.appendChild(h);
     box.appendChild(el("p", { "class": "jy-tip" }, "已保存在手机上，有网时会自动提交。"));
-    box.appendChild(el("p", null, "申请：" + item.title + "。不用再填一遍。有网以后打开本网站任何一页，都会自动提交，然后这里会显示申请编号。"));
+    box.appendChild(el("p", null, "申请：" + item.title));
+    box.appendChild(el("p", null, "不用再填一遍。有网以后，这里会显示申请编号。"));
     var status = el("p", { "class": "jy-sending", role: "status" });
     box.appendChild(status);
     box.appendChild(button("现在有网了，马上提交", "md-button--primary", function () {

@@ -203,6 +203,14 @@
     if (msg) msg.textContent = text;
   }
 
+  /* A table wider than the phone scrolls sideways by itself: keyboards must reach it too. */
+  function wireTables() {
+    each(".md-typeset table", function (t) {
+      if (t.scrollWidth > t.clientWidth + 1) t.setAttribute("tabindex", "0");
+      else t.removeAttribute("tabindex");
+    });
+  }
+
   /* 大字: the class is set in <head> before the page is drawn (site/main.html). */
   var BIG = "jy.big";
   function wireBig() {
@@ -214,6 +222,7 @@
         root.classList.toggle("jy-big", on);
         if (on) local.set(BIG, 1); else local.remove(BIG);
         b.setAttribute("aria-pressed", on ? "true" : "false");
+        wireTables();
       });
     });
   }
@@ -360,6 +369,8 @@
     wireShare();
     wireRead();
     wireKiosk();
+    wireTables();
+    window.addEventListener("resize", wireTables);
     flush();
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
