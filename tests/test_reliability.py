@@ -18,6 +18,11 @@ from people import form, key
 from tcpproxy import Proxy
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "").strip()
+# Runs in the PostgreSQL pass of `make test` (JY_TEST_DB=postgres): Tortoise keeps per-model
+# dialect state per process, so PostgreSQL through the ORM cannot follow SQLite in one process.
+pytestmark = [pytest.mark.postgres, pytest.mark.skipif(
+    os.environ.get("JY_TEST_DB") != "postgres" or not PG_URL,
+    reason="PostgreSQL pass only (JY_TEST_DB=postgres with TEST_POSTGRES_URL)")]
 
 
 def _free_port() -> int:
@@ -26,7 +31,6 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (TEST_POSTGRES_URL)")
 async def test_the_database_going_away_gives_503_in_chinese_and_the_service_recovers(catalog):
     target = urlsplit(PG_URL)
     proxy = Proxy(_free_port(), (target.hostname or "127.0.0.1", target.port or 5432))
