@@ -23,12 +23,11 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 
 from .catalog import Catalog
-from .facts import DISTRICTS
+from .facts import DISTRICT_LABELS
 from .models import Application, Campaign, Tally
 from .reference import ALPHABET
 
 KINDS = {"job_fair": "招聘会", "village": "进村入户", "office": "办事窗口", "online": "线上"}
-DISTRICT_LABELS = {o.value: o.label for o in DISTRICTS}
 CODE = re.compile(r"^[2-9A-HJ-NP-Z]{4,12}$")
 SCAN_LINE = "微信扫一扫，1分钟查你能领哪些补贴"
 

@@ -73,6 +73,7 @@ DISTRICTS = _opts(
     ("tengzhou", "滕州市"),
     ("gaoxin", "高新区"),
 )
+DISTRICT_LABELS = {o.value: o.label for o in DISTRICTS}  # id -> name, for forms and figures
 
 # The order is the tie-break when two questions would settle equally many programs: broad,
 # easy questions first.

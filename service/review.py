@@ -25,14 +25,13 @@ from . import engine, workflow
 from .api.check import SHANGHAI
 from .catalog import Catalog
 from .errors import ApiError
-from .facts import DISTRICTS
+from .facts import DISTRICT_LABELS
 from .identity import mask_id, mask_phone
 from .models import Application, ApplicationEvent
 from .pii import InvalidToken, Vault
 from .reference import display, normalize
 from .staff import Session, audit, now
 
-DISTRICT_LABELS = {o.value: o.label for o in DISTRICTS}
 PER_PAGE = 50
 NOTE_MAX = 500
 # A message to the applicant is required when they must act or want to know why.

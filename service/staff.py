@@ -21,11 +21,10 @@ from argon2 import PasswordHasher
 from starlette.concurrency import run_in_threadpool
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from .facts import DISTRICTS
+from .facts import DISTRICT_LABELS
 from .models import AuditEntry, Staff, StaffSession
 
 ROLES = {"admin": "管理员", "reviewer": "经办人员", "viewer": "查看统计"}
-DISTRICT_LABELS = {o.value: o.label for o in DISTRICTS}
 SESSION_IDLE = dt.timedelta(minutes=30)
 SESSION_MAX = dt.timedelta(hours=10)
 COOKIE = "jy_staff"

@@ -27,7 +27,7 @@ from tortoise.exceptions import IntegrityError
 from .. import workflow
 from ..catalog import Catalog, Program
 from ..errors import JSON, ApiError
-from ..facts import DISTRICTS, validate_answers
+from ..facts import DISTRICT_LABELS, validate_answers
 from ..identity import clean_id_number, clean_name, clean_phone
 from ..models import Application, ApplicationEvent
 from ..pii import Vault
@@ -38,7 +38,6 @@ from .check import CAMPAIGN_RE, SHANGHAI
 
 FIELDS = {"program", "name", "id_number", "phone", "district", "consent", "answers",
           "campaign", "note"}
-DISTRICT_LABELS = {o.value: o.label for o in DISTRICTS}
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 NOTE_MAX = 200
 _ENCODE = msgspec.json.Encoder(order="sorted").encode
