@@ -96,8 +96,9 @@ def main() -> None:
     bare_port, app_port = free_port(), free_port()
     bare = start("loadtests.bare_app:app", {"BARE_DB": bare_db}, bare_port,
                  probe="/api/check")
-    ours = start("service.app:app_from_env", {"DATABASE_URL": ours_db, "LOG_LEVEL": "warning"},
-                 app_port)
+    # one client address sends everything here: lift the per-client limit (it still runs)
+    ours = start("service.app:app_from_env", {"DATABASE_URL": ours_db, "LOG_LEVEL": "warning",
+                                              "SUBMIT_LIMIT": "1000000000/600"}, app_port)
     counter = iter(range(0, 10**9, 10**6))
 
     def side(port: int) -> float:

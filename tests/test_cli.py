@@ -104,7 +104,8 @@ def served(request, tmp_path):
     log = tmp_path / "server.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "service", "serve", "--port", str(port)],
-                                cwd=ROOT, env={**os.environ, "DATABASE_URL": url},
+                                cwd=ROOT, env={**os.environ, "DATABASE_URL": url,
+                                               "SUBMIT_LIMIT": "100000/600"},
                                 stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
