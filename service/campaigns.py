@@ -17,7 +17,6 @@ import datetime as dt
 import re
 import secrets
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -90,16 +89,13 @@ async def create(name: str, kind: str, target: str, catalog: Catalog, *, distric
     raise CampaignError("暂时生成不了活动编号，请再试一次。")
 
 
-@dataclass
 class CampaignCache:
     """code -> target for active campaigns, shared by the requests of one worker."""
 
-    ttl: float = 60.0
-    targets: dict[str, str | None] = None  # type: ignore[assignment]
-    loaded_at: float = 0.0
-
-    def __post_init__(self) -> None:
-        self.targets = {}
+    def __init__(self, ttl: float = 60.0) -> None:
+        self.ttl = ttl
+        self.targets: dict[str, str | None] = {}
+        self.loaded_at = float("-inf")  # load on first use
 
     async def target(self, code: str) -> str | None:
         now = time.monotonic()
@@ -117,7 +113,7 @@ class CampaignCache:
         self.loaded_at = time.monotonic()
 
     def forget(self) -> None:
-        self.loaded_at = 0.0
+        self.loaded_at = float("-inf")
 
 
 def _hour_local(hour_utc: dt.datetime) -> dt.datetime:
