@@ -131,3 +131,12 @@ def assert_accessible(page, what: str) -> None:
 
 def scroll_width(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth")
+
+
+def fill_application(page, name: str, id_number: str, phone: str, district: str = "滕州市"):
+    """Type the apply form as a person would: name, ID, phone, district, consent."""
+    page.get_by_label("姓名 *").fill(name)
+    page.get_by_label("身份证号 *").fill(id_number)
+    page.get_by_label("手机号 *").fill(phone)
+    page.get_by_label(district).check()
+    page.get_by_label("我已看过，同意以上说明").check()

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from browserkit import (PASSWORD, PROGRAM, REVIEWER, assert_accessible, make_id, open_phone,
-                        scroll_width)
+from browserkit import (PASSWORD, PROGRAM, REVIEWER, assert_accessible, fill_application,
+                        make_id, open_phone, scroll_width)
 
 # How a 52-year-old woman from Tengzhou who was laid off answers the self-check.
 ANSWERS = {
@@ -104,12 +104,8 @@ def test_a_villager_scans_reads_checks_applies_and_looks_up_the_status(phone, se
     mine.get_by_role("link", name="在线申请").click()
     page.get_by_label("姓名 *").wait_for()
     assert_accessible(page, "apply form")
-    page.get_by_label("姓名 *").fill("李桂兰")
     id_number = make_id("19740312", 246)
-    page.get_by_label("身份证号 *").fill(id_number)
-    page.get_by_label("手机号 *").fill("13905630001")
-    page.get_by_label("滕州市").check()
-    page.get_by_label("我已看过，同意以上说明").check()
+    fill_application(page, "李桂兰", id_number, "13905630001")
     assert scroll_width(page) <= 360
     page.get_by_role("button", name="下一步：核对信息").click()
 

@@ -7,7 +7,7 @@ import json
 import re
 import urllib.request
 
-from browserkit import PROGRAM, make_id
+from browserkit import PROGRAM, fill_application, make_id
 
 
 def install_offline_copy(page, url: str) -> None:
@@ -50,12 +50,8 @@ def test_an_application_made_offline_is_sent_when_the_network_returns(phone_sw, 
 
     phone_sw.context.set_offline(True)
     page.locator(".jy-actions").get_by_role("link", name="在线申请").click()
-    page.get_by_label("姓名 *").fill("王秀英")
     id_number = make_id("19690803", 468)
-    page.get_by_label("身份证号 *").fill(id_number)
-    page.get_by_label("手机号 *").fill("13905630003")
-    page.get_by_label("滕州市").check()
-    page.get_by_label("我已看过，同意以上说明").check()
+    fill_application(page, "王秀英", id_number, "13905630003")
     page.get_by_role("button", name="下一步：核对信息").click()
     page.get_by_role("button", name="确认提交").click()
 
@@ -86,11 +82,7 @@ def test_a_waiting_application_goes_out_on_the_next_page_load(phone_sw, server):
     install_offline_copy(page, server.url(f"/apply/?program={PROGRAM}"))
     phone_sw.context.set_offline(True)
     page.reload()
-    page.get_by_label("姓名 *").fill("赵大山")
-    page.get_by_label("身份证号 *").fill(make_id("19750505", 579))
-    page.get_by_label("手机号 *").fill("13905630004")
-    page.get_by_label("滕州市").check()
-    page.get_by_label("我已看过，同意以上说明").check()
+    fill_application(page, "赵大山", make_id("19750505", 579), "13905630004")
     page.get_by_role("button", name="下一步：核对信息").click()
     page.get_by_role("button", name="确认提交").click()
     page.get_by_role("heading", name="已保存在手机上").wait_for()
