@@ -122,29 +122,39 @@ def _hour_local(hour_utc: dt.datetime) -> dt.datetime:
     return hour_utc.astimezone(SHANGHAI)
 
 
-async def figures(catalog: Catalog) -> dict[str, Any]:
+def describe(c: Campaign) -> dict[str, Any]:
+    """What a campaign is (not what it reached)."""
+    return {
+        "code": c.code, "name": c.name, "kind": c.kind, "kind_text": KINDS[c.kind],
+        "district": c.district, "district_label": DISTRICT_LABELS.get(c.district, ""),
+        "place": c.place, "starts_on": c.starts_on.isoformat() if c.starts_on else "",
+        "ends_on": c.ends_on.isoformat() if c.ends_on else "", "target": c.target,
+        "active": c.active,
+    }
+
+
+async def figures(code: str | None = None) -> dict[str, Any]:
     """Every campaign's funnel (scans -> self-checks -> applications -> outcomes), and the
-    same summed by district and by kind, so staff see which fairs and villages worked."""
-    campaigns = await Campaign.all().order_by("-created_at", "-id")
-    tallies = await Tally.filter(event__in=["scan", "check"]).values_list(
+    same summed by district and by kind, so staff see which fairs and villages worked.
+    With ``code``, only that campaign's rows are read."""
+    only = {"campaign": code} if code else {}
+    campaigns = await Campaign.filter(**({"code": code} if code else {})).order_by(
+        "-created_at", "-id")
+    tallies = await Tally.filter(event__in=["scan", "check"], **only).values_list(
         "campaign", "event", "count")
     counted: dict[tuple[str, str], int] = {}
-    for code, event, n in tallies:
-        counted[(code, event)] = counted.get((code, event), 0) + n
+    for c_code, event, n in tallies:
+        counted[(c_code, event)] = counted.get((c_code, event), 0) + n
     outcomes: dict[tuple[str, str], int] = {}
-    for code, status in await Application.exclude(campaign="").values_list("campaign",
-                                                                           "status"):
-        outcomes[(code, status)] = outcomes.get((code, status), 0) + 1
+    for c_code, status in await Application.exclude(campaign="").filter(**only).values_list(
+            "campaign", "status"):
+        outcomes[(c_code, status)] = outcomes.get((c_code, status), 0) + 1
     rows = []
     for c in campaigns:
         apps = {s: outcomes.get((c.code, s), 0) for s in
                 ("submitted", "in_review", "need_info", "approved", "rejected", "withdrawn")}
         rows.append({
-            "code": c.code, "name": c.name, "kind": c.kind, "kind_text": KINDS[c.kind],
-            "district": c.district, "district_label": DISTRICT_LABELS.get(c.district, ""),
-            "place": c.place, "starts_on": c.starts_on.isoformat() if c.starts_on else "",
-            "ends_on": c.ends_on.isoformat() if c.ends_on else "", "target": c.target,
-            "active": c.active,
+            **describe(c),
             "scans": counted.get((c.code, "scan"), 0),
             "checks": counted.get((c.code, "check"), 0),
             "applications": sum(apps.values()),

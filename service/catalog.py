@@ -164,8 +164,8 @@ class Program:
         out = self.public()
         out.update(
             facts=[msgspec.structs.asdict(f) for f in d.facts],
-            documents=list(d.documents),
-            offices=[msgspec.structs.asdict(o) for o in d.offices],
+            documents=self.where_to_go["documents"],
+            offices=self.where_to_go["offices"],
             conditions=[r.label for r in self.rules],
             keywords=list(d.keywords),
             related=list(d.related),

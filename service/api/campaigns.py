@@ -25,11 +25,14 @@ async def flushed(request: Request) -> None:
 
 def campaign_json(request: Request, c: Campaign) -> dict[str, Any]:
     base = request.app.state.settings.public_base_url
-    return {"code": c.code, "name": c.name, "kind": c.kind,
-            "kind_text": campaigns.KINDS[c.kind], "district": c.district,
-            "place": c.place, "starts_on": c.starts_on.isoformat() if c.starts_on else "",
-            "ends_on": c.ends_on.isoformat() if c.ends_on else "", "target": c.target,
-            "active": c.active, "short_link": campaigns.short_link(base, c.code)}
+    return {**campaigns.describe(c), "short_link": campaigns.short_link(base, c.code)}
+
+
+async def one(request: Request, row: Campaign) -> dict[str, Any]:
+    """One campaign with its totals and its funnel by day and hour (current counts)."""
+    await flushed(request)
+    [totals] = (await campaigns.figures(row.code))["campaigns"]
+    return {**campaign_json(request, row), **totals, **await campaigns.funnel(row.code)}
 
 
 async def find(code: str) -> Campaign:
@@ -72,7 +75,7 @@ async def make(request: Request, session: Session, data: dict[str, Any]) -> Camp
 async def list_campaigns(request: Request) -> Response:
     await session_of(request)
     await flushed(request)
-    return JSON(await campaigns.figures(request.app.state.catalog))
+    return JSON(await campaigns.figures())
 
 
 async def create_campaign(request: Request) -> Response:
@@ -86,12 +89,7 @@ async def create_campaign(request: Request) -> Response:
 
 async def get_campaign(request: Request) -> Response:
     await session_of(request)
-    row = await find(request.path_params["code"])
-    await flushed(request)
-    figures = await campaigns.figures(request.app.state.catalog)
-    totals = next(c for c in figures["campaigns"] if c["code"] == row.code)
-    return JSON({**campaign_json(request, row), **totals,
-                 **await campaigns.funnel(row.code)})
+    return JSON(await one(request, await find(request.path_params["code"])))
 
 
 async def retire(request: Request, session: Session, code: str) -> Campaign:

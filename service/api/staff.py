@@ -168,13 +168,13 @@ def audit_json(e: AuditEntry) -> dict[str, str]:
             "target": e.target, "detail": e.detail}
 
 
-async def audit_entries(request: Request) -> dict[str, Any]:
+async def audit_entries(session: accounts.Session, params: Any) -> dict[str, Any]:
     """A page of the audit log, newest first (admins only)."""
-    admin_only(await session_of(request))
-    raw = request.query_params.get("page", "1")
+    admin_only(session)
+    raw = params.get("page", "1")
     page = int(raw) if raw.isdigit() and 0 < int(raw) < 100000 else 1
     q = AuditEntry.all()
-    if action := request.query_params.get("action"):
+    if action := params.get("action"):
         q = q.filter(action=action)
     total = await q.count()
     rows = await q.order_by("-at", "-id").offset((page - 1) * 100).limit(100)
@@ -182,7 +182,7 @@ async def audit_entries(request: Request) -> dict[str, Any]:
 
 
 async def audit_log(request: Request) -> Response:
-    return JSON(await audit_entries(request))
+    return JSON(await audit_entries(await session_of(request), request.query_params))
 
 
 def account_json(s: Staff) -> dict[str, Any]:

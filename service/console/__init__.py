@@ -162,8 +162,8 @@ async def summary(request: Request) -> Response:
 
 @console
 async def audit(request: Request) -> Response:
-    data = await api.audit_entries(request)
-    request.state.me = api.whoami(await api.session_of(request))
+    session = await signed_in(request)
+    data = await api.audit_entries(session, request.query_params)
     return page(request, "audit.html", me=request.state.me, data=data)
 
 
@@ -248,7 +248,7 @@ async def campaigns_page(request: Request) -> Response:
                 raise
             error, status = e.message, e.status
     await campaign_api.flushed(request)
-    f = await campaigns.figures(request.app.state.catalog)
+    f = await campaigns.figures()
     return page(request, "campaigns.html", status, me=request.state.me, f=f, error=error,
                 programs=request.app.state.catalog.programs)
 
@@ -262,11 +262,7 @@ async def _campaign(request: Request) -> Campaign:
 async def campaign_page(request: Request) -> Response:
     row = await _campaign(request)
     state = request.app.state
-    await campaign_api.flushed(request)
-    figures = await campaigns.figures(state.catalog)
-    c = {**campaign_api.campaign_json(request, row),
-         **next(x for x in figures["campaigns"] if x["code"] == row.code),
-         **await campaigns.funnel(row.code)}
+    c = await campaign_api.one(request, row)
     return page(request, "campaign.html", me=request.state.me, c=c,
                 qr_svg=qr.svg(c["short_link"]),
                 target_title=target_title(row.target, state.catalog))
