@@ -181,3 +181,11 @@ async def test_the_console_shows_campaigns_and_makes_them_for_admins(app, people
             "starts_on": "", "ends_on": "", "target": "/", "csrf_token": csrf})
         assert r.status_code == 303
         assert await Campaign.filter(name="峄城区窗口").exists()
+
+
+async def test_only_the_poster_and_the_label_sheet_are_printable(app, people):
+    made = await make_campaign(app)
+    c, _ = await signed_in(app, "admin")
+    assert (await c.get(f"/staff/campaigns/{made['code']}/retire")).status_code in (404, 405)
+    assert (await c.get(f"/staff/campaigns/{made['code']}/flyer")).status_code == 404
+    await c.aclose()

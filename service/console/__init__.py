@@ -268,18 +268,18 @@ async def campaign_page(request: Request) -> Response:
                 target_title=target_title(row.target, state.catalog))
 
 
-@console
-async def poster(request: Request) -> Response:
-    row = await _campaign(request)
-    state = request.app.state
-    return HTMLResponse(poster_html(row, state.settings.public_base_url, state.catalog, False))
+PRINTS = {"poster": poster_html, "labels": labels_html}
 
 
 @console
-async def labels(request: Request) -> Response:
+async def printable(request: Request) -> Response:
+    """The A4 poster or the label sheet, to print from the browser."""
     row = await _campaign(request)
     state = request.app.state
-    return HTMLResponse(labels_html(row, state.settings.public_base_url, state.catalog, False))
+    render = PRINTS.get(request.path_params["sheet"])
+    if render is None:
+        raise ApiError(404, "not_found", "没有这个页面。")
+    return HTMLResponse(render(row, state.settings.public_base_url, state.catalog, False))
 
 
 @console
@@ -317,9 +317,8 @@ routes = [
     Route("/accounts/{username}/disable", disable, methods=["POST"]),
     Route("/campaigns", campaigns_page, methods=["GET", "POST"]),
     Route("/campaigns/{code}", campaign_page, methods=["GET"]),
-    Route("/campaigns/{code}/poster", poster, methods=["GET"]),
-    Route("/campaigns/{code}/labels", labels, methods=["GET"]),
     Route("/campaigns/{code}/qr.{ext:str}", qr_image, methods=["GET"]),
+    Route("/campaigns/{code}/{sheet:str}", printable, methods=["GET"]),  # poster, labels
     Route("/campaigns/{code}/retire", retire, methods=["POST"]),
     Mount("/static", StaticFiles(directory=HERE / "static"), name="console-static"),
 ]
