@@ -131,7 +131,9 @@ def _scoped(session: Session, filters: Filters):
 
 
 def _day_start(d: dt.date) -> dt.datetime:
-    return dt.datetime(d.year, d.month, d.day, tzinfo=SHANGHAI)
+    """Midnight in Beijing, as UTC: SQLite compares the stored (UTC) times as text, so a
+    bound with another offset would compare wrongly."""
+    return dt.datetime(d.year, d.month, d.day, tzinfo=SHANGHAI).astimezone(dt.timezone.utc)
 
 
 def local(t: dt.datetime | None) -> str:

@@ -184,7 +184,8 @@ async def test_the_queue_filters_pages_and_masks(app, people, client, monkeypatc
     bad = await c.get("/api/staff/applications", params={"status": "lost", "from": "yesterday"})
     assert bad.status_code == 422 and {e["field"] for e in bad.json()["errors"]} == {
         "status", "from"}
-    today = dt.date.today().isoformat()
+    # the filter's days are Beijing days (staff are in Zaozhuang), not the server's UTC
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date().isoformat()
     dated = await c.get("/api/staff/applications", params={"from": today, "to": today})
     assert dated.json()["total"] == 3
     await c.aclose()
@@ -423,3 +424,21 @@ async def test_the_admin_console_shows_figures_audit_and_accounts(app, people, c
                                                   "role": "viewer", "district": "",
                                                   "csrf_token": csrf})
         assert r.status_code == 422 and "至少12位" in r.text
+
+
+async def test_date_filters_use_beijing_days_on_every_database(app, people, client):
+    """Submitted at 00:30 Beijing time (16:30 UTC the day before): it belongs to the Beijing
+    day. SQLite compared stored UTC times as text with a +08:00 bound and missed it."""
+    a = await apply(client)
+    late = dt.datetime(2027, 3, 2, 0, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    # stored in UTC, as the service always writes times
+    await Application.filter(reference=a["reference"]).update(
+        created_at=late.astimezone(dt.timezone.utc))
+    c, _ = await signed_in(app, "admin")
+
+    async def on(day: str) -> int:
+        r = await c.get("/api/staff/applications", params={"from": day, "to": day})
+        return r.json()["total"]
+
+    assert (await on("2027-03-02"), await on("2027-03-01"), await on("2027-03-03")) == (1, 0, 0)
+    await c.aclose()
