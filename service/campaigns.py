@@ -21,6 +21,7 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
+from . import clock
 from .catalog import Catalog
 from .facts import DISTRICT_LABELS
 from .models import Application, Campaign, Tally
@@ -116,10 +117,6 @@ class CampaignCache:
         self.loaded_at = float("-inf")
 
 
-def _hour_local(hour_utc: dt.datetime) -> dt.datetime:
-    from .api.check import SHANGHAI
-
-    return hour_utc.astimezone(SHANGHAI)
 
 
 def describe(c: Campaign) -> dict[str, Any]:
@@ -183,7 +180,7 @@ async def funnel(code: str) -> dict[str, Any]:
     hours = {h: {"scans": 0, "checks": 0, "applications": 0} for h in range(24)}
 
     def add(t: dt.datetime, what: str, n: int) -> None:
-        local = _hour_local(t)
+        local = clock.local(t)
         day = days.setdefault(local.date().isoformat(),
                               {"scans": 0, "checks": 0, "applications": 0, "approved": 0})
         day[what] += n

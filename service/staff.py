@@ -21,6 +21,7 @@ from argon2 import PasswordHasher
 from starlette.concurrency import run_in_threadpool
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from . import clock
 from .facts import DISTRICT_LABELS
 from .models import AuditEntry, Staff, StaffSession
 
@@ -41,8 +42,7 @@ class AccountError(ValueError):
     """An account cannot be made as asked; the message says why (in Chinese)."""
 
 
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+now = clock.now
 
 
 def password_problem(password: str, username: str) -> str | None:

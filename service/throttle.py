@@ -14,6 +14,7 @@ import time
 
 from starlette.requests import Request
 
+from . import clock
 from .errors import ApiError
 from .pii import Vault
 
@@ -28,14 +29,11 @@ class Throttle:
     def __init__(self, scope: str, limit: int, window: float) -> None:
         self.scope, self.limit, self.window = scope, limit, window
 
-    def _now(self) -> dt.datetime:
-        return dt.datetime.now(dt.timezone.utc)
-
     async def retry_after(self, client: str) -> int:
         """Seconds until this client may try again; 0 when it may now."""
         from .models import Strike
 
-        now = self._now()
+        now = clock.now()
         recent = await (Strike.filter(scope=self.scope, client=client,
                                       at__gte=now - dt.timedelta(seconds=self.window))
                         .order_by("-at").limit(self.limit).values_list("at", flat=True))
@@ -55,7 +53,7 @@ class Throttle:
     async def strike(self, client: str) -> None:
         from .models import Strike
 
-        now = self._now()
+        now = clock.now()
         await Strike.create(scope=self.scope, client=client, at=now)
         # forget what no window looks at any more (cheap: `at` is indexed)
         await Strike.filter(scope=self.scope,

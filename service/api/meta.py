@@ -6,7 +6,7 @@ from starlette.responses import Response
 
 from ..errors import cached_json
 from ..openapi import document
-from .check import this_year
+from ..clock import this_year
 
 
 async def openapi(request: Request) -> Response:
