@@ -35,20 +35,22 @@ from loadtests._bench import ROOT, alternate, free_port, migrate, need_wrk, star
 
 
 def bodies(kind: str) -> list[str]:
-    from test_engine import YEAR, _persona  # the same simulated people as the tests
+    from test_engine import TODAY, _persona  # the same simulated people as the tests
 
-    from service import engine
+    from service import selfcheck
     from service.catalog import load_catalog
 
     rng = random.Random(7)
     catalog = load_catalog(ROOT / "content")
+    memo = selfcheck.Memo(catalog)
     out = []
     if kind == "crowd":
         for _ in range(300):
             p, answers = _persona(rng), {}
             out.append(json.dumps({"answers": dict(answers)}))
-            while (f := engine.next_question(catalog.rules(), answers, YEAR)) is not None:
-                answers[f] = p[f]
+            while q := json.loads(selfcheck.check(catalog, answers, TODAY,
+                                                  memo=memo).raw)["next_question"]:
+                answers[q["id"]] = p[q["id"]]
                 out.append(json.dumps({"answers": dict(answers)}))
     else:
         for _ in range(20000):

@@ -9,7 +9,8 @@ from .config import ConfigError, Settings
 
 
 def cmd_check_content(args: argparse.Namespace, settings: Settings) -> int:
-    from .contentcheck import run
+    from .catalog import load_catalog
+    from .contentcheck import due_for_reverification, run
 
     problems = run(settings.content_dir)
     for line in problems:
@@ -17,10 +18,56 @@ def cmd_check_content(args: argparse.Namespace, settings: Settings) -> int:
     if problems:
         print(f"check-content: {len(problems)} problem(s)", file=sys.stderr)
         return 1
-    from .catalog import load_catalog
+    catalog = load_catalog(settings.content_dir)
+    due = due_for_reverification(catalog)
+    for line in due:
+        print(f"due for re-verification: {line}")
+    print(f"check-content: {len(catalog.programs)} guides OK"
+          + (f"; {len(due)} item(s) last checked more than a year ago" if due else ""))
+    return 0
 
-    n = len(load_catalog(settings.content_dir).programs)
-    print(f"check-content: {n} guides OK")
+
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    """Walk the self-check as a person would: their answers in, every result and reason out."""
+    import datetime as dt
+    import json
+
+    from . import clock, selfcheck
+    from .catalog import load_catalog
+    from .facts import validate_answers
+
+    catalog = load_catalog(settings.content_dir)
+    on = dt.date.fromisoformat(args.date) if args.date else clock.today()
+    try:
+        raw = json.loads(args.answers)
+    except json.JSONDecodeError as e:
+        print(f"check: --answers is not JSON: {e}", file=sys.stderr)
+        return 2
+    answers, errors = validate_answers(raw, on.year)
+    if errors or (args.program and args.program not in catalog.by_slug):
+        for err in errors:
+            print(f"check: {err['field']}: {err['message']}", file=sys.stderr)
+        if args.program and args.program not in catalog.by_slug:
+            print(f"check: no program “{args.program}”", file=sys.stderr)
+        return 2
+    data = json.loads(selfcheck.check(catalog, answers, on, focus=args.program).raw)
+    marks = {True: "✔", False: "✘", None: "？"}
+    zh = {"eligible": "符合", "maybe": "可能符合", "ineligible": "不符合"}
+    for r in data["results"]:
+        if args.program and r["slug"] != args.program and not args.all:
+            continue
+        print(f"【{zh[r['status']]}】{r['title']} ({r['slug']})")
+        for x in r["reasons"]:
+            basis = f"（依据：{x['basis']}）" if x["basis"] else ""
+            print(f"   {marks[x['met']]} {x['text']}{basis}")
+        if r["gets"]:
+            note = f"（{r['gets']['note']}）" if r["gets"]["note"] else ""
+            label = "这项政策给的是" if r["status"] == "ineligible" else "能得到"
+            print(f"   {label}：{r['gets']['text']}{note}")
+        for n in r["notes"]:
+            print(f"   另外：{n}")
+    q = data["next_question"]
+    print(f"下一个问题：{q['text'] if q else '（没有了）'}（按{on.isoformat()}算）")
     return 0
 
 
@@ -234,6 +281,13 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_campaign)
     sub.add_parser("precompress", help="write .gz beside the built site's files").set_defaults(
         func=cmd_precompress)
+    p = sub.add_parser("check", help="run the self-check for some answers and print every "
+                       "result with its reasons (e.g. --answers '{\"age\": 48}')")
+    p.add_argument("--answers", required=True, help="the answers, as a JSON object")
+    p.add_argument("--date", help="as of this day (YYYY-MM-DD; default today)")
+    p.add_argument("--program", help="only this program (the guide a person came from)")
+    p.add_argument("--all", action="store_true", help="with --program: every program anyway")
+    p.set_defaults(func=cmd_check)
     sub.add_parser("check-content", help="check every guide").set_defaults(
         func=cmd_check_content)
     sub.add_parser("build-pages", help="write the pages derived from the catalog").set_defaults(

@@ -14,8 +14,8 @@ from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.routing import Mount, Route
 from tortoise.contrib.starlette import RegisterTortoise
 
-from . import api, campaigns, console
-from .api.check import Checker, make_body_checker
+from . import api, campaigns, console, selfcheck
+from .api.check import make_body_checker
 from .catalog import Catalog, load_catalog
 from .config import Settings
 from .db import database_ok
@@ -119,7 +119,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.catalog = catalog
-    app.state.check_body = make_body_checker(catalog, Checker(catalog))
+    app.state.check_body = make_body_checker(catalog, selfcheck.Memo(catalog))
     app.state.encoded = {}  # JSON bodies that depend only on the catalog (see cached_json)
     app.state.tally = tally
     app.state.vault = Vault.from_settings(settings)

@@ -16,7 +16,23 @@ Types:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
+
+
+@dataclass(frozen=True)
+class Step:
+    """What a person can still do to meet a condition they do not meet yet.
+
+    A status such as 失业登记 or 就业困难人员认定 is something one applies for, not something
+    one is: a person without it yet is told the step ("先申请就业困难人员认定"), never a
+    plain 不符合. ``via`` names the program whose guide explains the step; when that program's
+    own conditions rule the person out, the step is not open to them and the condition fails.
+    """
+
+    text: str
+    via: str | None = None
+    name: str = ""  # the status, for "你现在的情况，办不了就业困难人员认定"
 
 
 @dataclass(frozen=True)
@@ -24,6 +40,9 @@ class Option:
     value: str
     label: str
     said: str = ""  # the answer said back in a reason, e.g. "你是枣庄户口"
+    said_not: str = ""  # for a multi option not chosen, e.g. "你没有残疾人证"
+    short: str = ""  # a few words, for "你没有选……" lists
+    obtain: Step | None = None  # a person with this answer (or without this option) can change it
 
 
 @dataclass(frozen=True)
@@ -39,25 +58,43 @@ class Fact:
     phrase: str = "你的回答是{v}"
     phrase_true: str = ""
     phrase_false: str = ""
+    obtain: Step | None = None  # bool facts: a "no" that a step can turn into a "yes"
     labels: dict[str, str] = field(default_factory=dict, compare=False)
+    by_value: dict[str, Option] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "labels", {o.value: o.label for o in self.options})
+        object.__setattr__(self, "by_value", {o.value: o for o in self.options})
 
     def say(self, value: Any) -> str:
         """The answer in words, for a reason line."""
         if self.type == "bool":
             return self.phrase_true if value else self.phrase_false
         if self.type == "enum":
-            option = next((o for o in self.options if o.value == value), None)
+            option = self.by_value.get(value)
             if option is not None and option.said:
                 return option.said
             return self.phrase.format(v=self.labels.get(value, value))
         if self.type == "multi":
             if not value:
                 return self.phrase_false
-            return self.phrase.format(v="、".join(self.labels.get(x, x) for x in value))
+            return "，".join(self.say_option(x, True) for x in value)
         return self.phrase.format(v=value)
+
+    def say_option(self, value: str, chosen: bool) -> str:
+        """One option of a multi fact said back: "你有残疾人证" / "你没有残疾人证"."""
+        o = self.by_value[value]
+        if chosen:
+            return o.said or self.phrase.format(v=o.label)
+        return o.said_not or f"你没有选“{o.label}”"
+
+    def say_none_of(self, values: Iterable[str]) -> str:
+        """None of these options was chosen."""
+        values = list(values)
+        if len(values) == 1:
+            return self.say_option(values[0], False)
+        shorts = "、".join(self.by_value[v].short or self.by_value[v].label for v in values)
+        return f"你没有选{shorts}中的任何一项"
 
 
 def _opts(*items: tuple[str, ...]) -> tuple[Option, ...]:
@@ -75,6 +112,13 @@ DISTRICTS = _opts(
 )
 DISTRICT_LABELS = {o.value: o.label for o in DISTRICTS}  # id -> name, for forms and figures
 
+# Steps that change an answer, each modelled once here rather than as prose in every guide.
+HARD_TO_EMPLOY = Step("先申请就业困难人员认定", "hard-to-employ-assistance", "就业困难人员认定")
+REGISTER = Step("先办失业登记，网上也能办", "unemployment-insurance", "失业登记")
+CERTIFICATE = Step("先参加职业技能等级认定，拿到证书", "skill-level-certification",
+                   "职业技能等级认定")
+COME_TO_ZAOZHUANG = Step("这是枣庄的政策：来枣庄住、上班或创业后可以办；在外地的，请打12333问当地政策")
+
 # The order is the tie-break when two questions would settle equally many programs: broad,
 # easy questions first.
 FACTS: tuple[Fact, ...] = (
@@ -88,9 +132,12 @@ FACTS: tuple[Fact, ...] = (
         "residence", "enum",
         "你和枣庄是什么关系？",
         help="户籍就是户口本上的地址。",
-        options=_opts(("hukou", "我是枣庄户口", "你是枣庄户口"),
-                      ("resident", "不是枣庄户口，但在枣庄住或上班", "你在枣庄住或上班"),
-                      ("outside", "不在枣庄住，也不在枣庄上班", "你不在枣庄住或上班")),
+        options=(
+            Option("hukou", "我是枣庄户口", "你是枣庄户口"),
+            Option("resident", "不是枣庄户口，但在枣庄住或上班", "你在枣庄住或上班"),
+            Option("outside", "不在枣庄住，也不在枣庄上班", "你现在不在枣庄住或上班",
+                   obtain=COME_TO_ZAOZHUANG),
+        ),
         phrase="你选的是“{v}”",
     ),
     Fact(
@@ -98,7 +145,8 @@ FACTS: tuple[Fact, ...] = (
         "你现在的工作情况是？",
         options=_opts(
             ("employed", "在单位上班", "你在单位上班"),
-            ("flexible", "打零工、灵活就业（骑手、家政、网约车等）", "你是灵活就业"),
+            ("platform", "在平台上接单（送外卖、快递、网约车、货运）", "你在平台上接单"),
+            ("flexible", "打零工、灵活就业（家政、小时工等）", "你是打零工、灵活就业"),
             ("self_employed", "自己干，开了个体户", "你开了个体户"),
             ("business_owner", "开了公司，是老板", "你开了公司"),
             ("unemployed", "现在没有工作", "你现在没有工作"),
@@ -113,17 +161,24 @@ FACTS: tuple[Fact, ...] = (
         "groups", "multi",
         "下面哪些说的是你？可以选多个，都不是就选“都不是”。",
         help="就业困难人员：是人社部门认定过的，手里有认定的凭证。",
-        options=_opts(
-            ("graduate", "高校毕业生（大专、本科、研究生）"),
-            ("student", "在校大学生"),
-            ("overseas_returnee", "留学回国人员"),
-            ("veteran", "退役军人"),
-            ("rural_worker", "农村户口，外出或在本地打工"),
-            ("returning_home", "从外地回到家乡（返乡）"),
-            ("poverty_alleviated", "脱贫户或防返贫监测户"),
-            ("disabled", "有残疾人证"),
-            ("hard_to_employ", "已被认定为就业困难人员"),
-            ("zero_employment_family", "家里没有一个人有工作（零就业家庭）"),
+        options=(
+            Option("graduate", "高校毕业生（大专、本科、研究生）", "你是高校毕业生",
+                   "你不是高校毕业生", "高校毕业生"),
+            Option("student", "在校大学生", "你是在校大学生", "你不是在校大学生", "在校大学生"),
+            Option("overseas_returnee", "留学回国人员", "你是留学回国人员",
+                   "你不是留学回国人员", "留学回国"),
+            Option("veteran", "退役军人", "你是退役军人", "你不是退役军人", "退役军人"),
+            Option("rural_worker", "农村户口，外出或在本地打工", "你是农村户口、在打工",
+                   "你没有选“农村户口打工”", "农村户口打工"),
+            Option("returning_home", "从外地回到家乡（返乡）", "你是从外地回乡的",
+                   "你没有选“返乡”", "返乡"),
+            Option("poverty_alleviated", "脱贫户或防返贫监测户", "你家是脱贫户或监测户",
+                   "你家不是脱贫户或监测户", "脱贫户"),
+            Option("disabled", "有残疾人证", "你有残疾人证", "你没有残疾人证", "残疾人证"),
+            Option("hard_to_employ", "已被认定为就业困难人员", "你已被认定为就业困难人员",
+                   "你还没被认定为就业困难人员", "就业困难人员", obtain=HARD_TO_EMPLOY),
+            Option("zero_employment_family", "家里没有一个人有工作（零就业家庭）",
+                   "你家没有一个人有工作", "你没有选“零就业家庭”", "零就业家庭"),
         ),
         phrase="你是{v}", phrase_false="你选了“都不是”",
     ),
@@ -144,9 +199,10 @@ FACTS: tuple[Fact, ...] = (
     ),
     Fact(
         "job_loss_involuntary", "bool",
-        "你没了工作，是不是因为被辞退、合同到期单位不续、单位倒闭这类原因？",
-        help="自己主动辞职选“不是”。",
-        phrase_true="你不是自己要走的", phrase_false="你是自己辞职的",
+        "你没了工作，是不是因为下面这些原因：合同到期单位不续、被辞退或裁员、单位倒闭，"
+        "或者单位欠工资、不交社保，你才辞职？",
+        help="只是自己想换工作、主动辞职的，选“不是”。说不清就选“不知道”，窗口会帮你认定。",
+        phrase_true="你是因为单位的原因没了工作", phrase_false="你是自己主动辞职的",
     ),
     Fact(
         "unemployment_registered", "bool",
@@ -154,27 +210,32 @@ FACTS: tuple[Fact, ...] = (
         help="失业登记：没有工作、想找工作的人，到人社部门或在网上登记一下，"
              "以后才能领失业保险金、享受帮扶。",
         phrase_true="你办过失业登记", phrase_false="你还没办失业登记",
+        obtain=REGISTER,
     ),
     Fact(
         "skill_certificate", "enum",
         "你有职业技能证书吗？有的话最高是哪一级？",
         help="职业资格证书或职业技能等级证书。五级最低，一级最高。",
-        options=_opts(
-            ("none", "没有"),
-            ("level5", "五级（初级工）"),
-            ("level4", "四级（中级工）"),
-            ("level3", "三级（高级工）"),
-            ("level2", "二级（技师）"),
-            ("level1", "一级（高级技师）"),
-        ),
+        options=tuple(Option(v, label, said, obtain=CERTIFICATE) for v, label, said in (
+            ("none", "没有", "你还没有职业技能证书"),
+            ("level5", "五级（初级工）", "你有五级（初级工）证书"),
+            ("level4", "四级（中级工）", "你有四级（中级工）证书"),
+            ("level3", "三级（高级工）", "你有三级（高级工）证书"),
+            ("level2", "二级（技师）", "你有二级（技师）证书"),
+            ("level1", "一级（高级技师）", "你有一级（高级技师）证书"),
+        )),
         phrase="你的证书：{v}",
     ),
     Fact(
         "work_problems", "multi",
         "你在工作上遇到下面的麻烦了吗？可以选多个，没有就选“都不是”。",
-        options=_opts(
-            ("wages_owed", "老板或单位欠我工资"),
-            ("dispute", "和单位有谈不拢的纠纷（辞退、加班费、工伤、合同）"),
+        options=(
+            Option("wages_owed", "老板或单位欠我工资", "老板或单位欠你工资",
+                   "你没有被欠工资", "欠工资"),
+            Option("dispute", "和单位有谈不拢的纠纷（辞退、加班费、工伤、合同）",
+                   "你和单位有纠纷", "你没有和单位的纠纷", "劳动纠纷"),
+            Option("discrimination", "找工作或上班时，因为性别、年龄、户口等被区别对待",
+                   "你遇到了就业歧视", "你没有遇到就业歧视", "就业歧视"),
         ),
         phrase="你遇到的麻烦：{v}", phrase_false="你没有遇到这些麻烦",
     ),

@@ -173,13 +173,28 @@ def document(this_year: int, program_slugs: list[str] | None = None) -> dict[str
                        ("id", "title", "issuer", "date", "number", "section", "url")}
         | {"grade": {"type": "string", "enum": ["A", "B", "C"]}},
     }
+    nullable_str = {"type": ["string", "null"]}
+    state = {"type": "string", "enum": ["current", "ended", "not_yet", "no_stated_end"],
+             "description": "在这一天：执行中、文件写明已到期、还没开始、文件没写截止时间"}
+    in_force = {
+        "type": "object", "required": ["valid_from", "valid_until", "state"],
+        "properties": {"valid_from": nullable_str, "valid_until": nullable_str, "state": state,
+                       "source": str_, "notice": str_},
+    }
+    basis = {
+        "type": ["object", "null"], "required": ["source", "section", "cite"],
+        "description": "这一条依据的文件和条款",
+        "properties": {"source": str_, "section": str_, "cite": str_, "quote": str_},
+    }
     program = {
         "type": "object",
         "required": ["slug", "title", "summary", "audiences", "url", "sources",
-                     "applicant", "applies_online", "last_reviewed"],
+                     "applicant", "applies_online", "last_reviewed", "in_force"],
         "properties": {
             "slug": str_, "title": str_, "summary": str_, "url": str_, "last_reviewed": str_,
-            "applicant": {"type": "string", "enum": ["person", "employer"]},
+            "verified_on": str_, "weight": {"type": "integer", "minimum": 1, "maximum": 3},
+            "in_force": in_force,
+            "applicant": {"type": "string", "enum": ["person", "employer", "both"]},
             "applies_online": {"type": "boolean"},
             "audiences": {"type": "array", "items": {"type": "string", "enum": list(AUDIENCES)}},
             "sources": {"type": "array", "items": _ref("Source")},
@@ -188,7 +203,14 @@ def document(this_year: int, program_slugs: list[str] | None = None) -> dict[str
     detail = {
         "allOf": [_ref("Program"), {"type": "object", "properties": {
             "facts": {"type": "array", "items": {"type": "object", "required": [
-                "id", "label", "value", "source", "verified"]}},
+                "id", "label", "value", "source", "verified", "valid_from", "valid_until",
+                "state"], "properties": {
+                    "valid_from": nullable_str, "valid_until": nullable_str,
+                    "verified_on": nullable_str, "state": state, "notice": str_}}},
+            "rules": {"type": "array", "items": {
+                "type": "object", "required": ["label", "basis"],
+                "properties": {"label": str_, "basis": basis}}},
+            "notes": {"type": "array", "items": str_},
             "documents": {"type": "array", "items": str_},
             "offices": {"type": "array", "items": {"type": "object"}},
             "conditions": {"type": "array", "items": str_},
@@ -222,12 +244,15 @@ def document(this_year: int, program_slugs: list[str] | None = None) -> dict[str
             "focus": {"anyOf": [{"type": "string", **({"enum": program_slugs}
                                                      if program_slugs else {})},
                                 {"type": "null"}],
-                      "description": "从某项政策页面来：先问这项政策需要的问题"},
+                      "description": "从某项政策页面来：先问这项政策需要的问题，结果排第一"},
+            "date": {"anyOf": [{"type": "string", "format": "date",
+                                "pattern": r"^20\d{2}-\d{2}-\d{2}$"}, {"type": "null"}],
+                     "description": "按哪一天算（YYYY-MM-DD，2000—2099年；不填就是今天）"},
         },
     }
     status = {"type": "string", "enum": ["eligible", "maybe", "ineligible"]}
     check_response = {
-        "type": "object", "required": ["results", "counts", "next_question"],
+        "type": "object", "required": ["results", "counts", "next_question", "focus", "date"],
         "properties": {
             "results": {"type": "array", "items": {
                 "type": "object",
@@ -237,10 +262,23 @@ def document(this_year: int, program_slugs: list[str] | None = None) -> dict[str
                     "applies_online": {"type": "boolean"},
                     "missing": {"type": "array", "items": str_},
                     "reasons": {"type": "array", "items": {
-                        "type": "object", "required": ["text", "met"],
-                        "properties": {"text": str_,
-                                       "met": {"type": ["boolean", "null"]}}}},
+                        "type": "object", "required": ["text", "met", "basis", "step"],
+                        "properties": {
+                            "text": str_, "met": {"type": ["boolean", "null"]},
+                            "basis": {"type": ["string", "null"],
+                                      "description": "这一条依据的文件和条款"},
+                            "step": {"type": ["object", "null"], "required": ["text", "url"],
+                                     "description": "还差一步：先去办这件事",
+                                     "properties": {"text": str_, "url": nullable_str}}}}},
+                    "gets": {"type": ["object", "null"], "required": ["text", "note", "basis"],
+                             "description": "能得到什么（一句话）",
+                             "properties": {"text": str_, "note": nullable_str,
+                                            "basis": nullable_str}},
+                    "in_force": in_force,
+                    "notes": {"type": "array", "items": str_},
                 }}},
+            "focus": nullable_str,
+            "date": str_,
             "counts": {"type": "object", "properties": {
                 k: {"type": "integer"} for k in ("eligible", "maybe", "ineligible")}},
             "next_question": {"anyOf": [_ref("Question"), {"type": "null"}]},

@@ -21,8 +21,7 @@ from typing import Any
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from . import engine, workflow
-from .api.check import SHANGHAI
+from . import clock, engine, selfcheck, workflow
 from .catalog import Catalog
 from .errors import ApiError
 from .facts import DISTRICT_LABELS
@@ -122,22 +121,15 @@ def _scoped(session: Session, filters: Filters):
         q = q.filter(status=filters.status)
     if filters.campaign:
         q = q.filter(campaign=filters.campaign)
-    day = dt.timedelta(days=1)
-    if filters.date_from:
-        q = q.filter(created_at__gte=_day_start(filters.date_from))
-    if filters.date_to:
-        q = q.filter(created_at__lt=_day_start(filters.date_to + day))
+    start, end = clock.day_bounds(filters.date_from, filters.date_to)
+    if start:
+        q = q.filter(created_at__gte=start)
+    if end:
+        q = q.filter(created_at__lt=end)
     return q
 
 
-def _day_start(d: dt.date) -> dt.datetime:
-    """Midnight in Beijing, as UTC: SQLite compares the stored (UTC) times as text, so a
-    bound with another offset would compare wrongly."""
-    return dt.datetime(d.year, d.month, d.day, tzinfo=SHANGHAI).astimezone(dt.timezone.utc)
-
-
-def local(t: dt.datetime | None) -> str:
-    return t.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if t else ""
+local = clock.local_text
 
 
 def _personal(vault: Vault, app: Application) -> dict[str, Any]:
@@ -197,16 +189,17 @@ async def find(session: Session, raw_reference: str) -> Application:
 
 
 async def detail(session: Session, app: Application, catalog: Catalog, vault: Vault,
-                 year: int, reveal: bool = False) -> dict[str, Any]:
-    """Everything about one application, with the ID number masked unless revealed."""
+                 on: dt.date, reveal: bool = False) -> dict[str, Any]:
+    """Everything about one application, with the ID number masked unless revealed, and
+    the self-check's result for its answers as of ``on`` (today)."""
     p = _personal(vault, app)
     program = catalog.by_slug.get(app.program)
     reasons: list[dict[str, Any]] = []
     result = ""
     if program is not None:
-        outcome = engine.evaluate(program.rules, p["answers"], year)
+        outcome = engine.evaluate(program.scheme, p["answers"], on)
         result = outcome.status
-        reasons = [{"text": r.text, "met": r.met} for r in outcome.reasons]
+        reasons = [selfcheck.reason(r, program.slug) for r in outcome.reasons]
     events = await ApplicationEvent.filter(application_id=app.id).order_by("at", "id")
     history = [{"at": local(app.created_at), "actor": "申请人", "from": "",
                 "to": workflow.SUBMITTED, "to_text": workflow.LABELS[workflow.SUBMITTED],

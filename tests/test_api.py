@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 from starlette.routing import Mount
 
-from service.api.check import this_year
+from service.clock import this_year, today
 from service.openapi import document
 
 pytestmark = pytest.mark.asyncio
@@ -49,6 +49,27 @@ async def test_one_program_has_its_facts_documents_and_offices(client):
     _validator("ProgramDetail").validate(d)
 
 
+async def test_a_program_says_what_each_condition_rests_on_and_when_it_runs(client):
+    d = (await client.get("/api/programs/unemployment-insurance")).json()
+    first = d["rules"][0]
+    assert first["label"] == d["conditions"][0]
+    assert first["basis"]["source"] == "si-law" and first["basis"]["section"] == "第四十五条（一）"
+    assert "缴纳失业保险费满一年" in first["basis"]["quote"]
+    assert d["in_force"] == {"valid_from": "2011-07-01", "valid_until": None,
+                             "state": "no_stated_end", "source": "si-law", "notice": ""}
+    duration = next(f for f in d["facts"] if f["id"] == "duration")
+    assert duration["valid_from"] == "2011-07-01" and duration["valid_until"] is None
+    assert duration["verified_on"] and duration["state"] == "no_stated_end"
+
+
+async def test_a_lapsed_subsidy_is_shown_as_ended_today(client):
+    d = (await client.get("/api/programs/skills-upgrade-subsidy")).json()
+    assert d["in_force"]["valid_until"] == "2024-12-31"
+    assert d["in_force"]["state"] == "ended"
+    assert "2024年12月31日" in d["in_force"]["notice"]
+    assert not any(f["verified"] and f["state"] == "ended" for f in d["facts"])
+
+
 async def test_an_unknown_program_is_a_404_in_chinese(client):
     r = await client.get("/api/programs/free-money")
     assert r.status_code == 404
@@ -78,21 +99,29 @@ async def test_a_first_check_asks_a_question_and_settles_nothing(client):
 async def test_a_laid_off_worker_learns_about_unemployment_benefit_with_reasons(client):
     answers = {"residence": "hukou", "work_status": "unemployed", "ui_years": 8,
                "job_loss_involuntary": True, "is_employer": False}
+    answers["unemployment_registered"] = True
     body = (await client.post("/api/check", json={"answers": answers})).json()
     ui = next(r for r in body["results"] if r["slug"] == "unemployment-insurance")
     assert ui["status"] == "eligible"
     assert "失业保险交满1年 — 你交了8年失业保险，符合" in [x["text"] for x in ui["reasons"]]
+    assert all(x["basis"].startswith(("社会保险法", "实施社会保险法"))
+               for x in ui["reasons"])
+    assert ui["gets"]["text"].startswith("最长可领18个月")
     eligible = [r["slug"] for r in body["results"] if r["status"] == "eligible"]
-    assert eligible[0] == "unemployment-insurance"  # the tailored match leads
+    assert eligible[0] == "unemployment-insurance"  # money that is his by law leads
     statuses = [r["status"] for r in body["results"]]
     assert statuses == sorted(statuses, key=["eligible", "maybe", "ineligible"].index)
 
 
-async def test_someone_outside_zaozhuang_is_told_why_not(client):
+async def test_someone_outside_zaozhuang_is_told_what_to_do_not_refused(client):
     body = (await client.post("/api/check", json={"answers": {"residence": "outside"}})).json()
+    # 失业保险金 has no residence test in the law: living elsewhere changes nothing
     ui = next(r for r in body["results"] if r["slug"] == "unemployment-insurance")
-    assert ui["status"] == "ineligible"
-    assert any(x["met"] is False and "枣庄" in x["text"] for x in ui["reasons"])
+    assert all("枣庄" not in x["text"] for x in ui["reasons"])
+    # a program Zaozhuang delivers: 可能, with what to do, never 不符合 for living elsewhere
+    local = [r for r in body["results"]
+             if any(x["step"] and "来枣庄" in x["step"]["text"] for x in r["reasons"])]
+    assert local and all(r["status"] != "ineligible" for r in local)
 
 
 async def test_a_skipped_question_is_not_asked_again(client):
@@ -107,6 +136,22 @@ async def test_coming_from_a_guide_asks_that_programs_questions_first(client, ca
         "answers": {}, "focus": "unemployment-insurance"})).json()
     needed = {f for r in program.rules for f in r.node.facts}
     assert body["next_question"]["id"] in needed
+    assert body["results"][0]["slug"] == "unemployment-insurance" == body["focus"]
+
+
+async def test_a_check_as_of_another_day_is_answered_for_that_day(client):
+    worker = {"residence": "hukou", "work_status": "employed", "ui_years": 4,
+              "skill_certificate": "level4", "is_employer": False}
+
+    def skills(body):
+        return next(r for r in body["results"] if r["slug"] == "skills-upgrade-subsidy")
+
+    then = (await client.post("/api/check", json={"answers": worker, "date": "2024-06-01"}))
+    now = (await client.post("/api/check", json={"answers": worker}))
+    assert then.json()["date"] == "2024-06-01" and now.json()["date"] == today().isoformat()
+    assert skills(then.json())["status"] == "eligible"
+    assert skills(now.json())["status"] == "maybe"
+    assert skills(now.json())["in_force"]["state"] == "ended"
 
 
 @pytest.mark.parametrize("payload, field", [
@@ -125,6 +170,10 @@ async def test_coming_from_a_guide_asks_that_programs_questions_first(client, ca
     ({"answers": {}, "skip": ["nope"]}, "skip"),
     ({"answers": {}, "focus": "nope"}, "focus"),
     ({"answers": {}, "extra": 1}, "extra"),
+    ({"answers": {}, "date": "2024-13-01"}, "date"),
+    ({"answers": {}, "date": "tomorrow"}, "date"),
+    ({"answers": {}, "date": 20240601}, "date"),
+    ({"answers": {}, "date": "1999-12-31"}, "date"),
 ])
 async def test_bad_answers_are_refused_with_the_field_and_a_chinese_message(client, payload,
                                                                             field):
@@ -232,28 +281,32 @@ async def test_a_campaign_check_is_counted_anonymously(client, app):
     {"residence": "hukou", "is_employer": False, "groups": ["graduate"]},
     {"residence": "resident", "work_status": "unemployed", "ui_years": 2},
 ])
-async def test_the_api_asks_the_same_next_question_as_the_engine(client, catalog, answers):
-    from service import engine
+async def test_the_api_answers_exactly_what_the_self_check_gives(client, catalog, answers):
+    import json
+
+    from service import selfcheck
 
     body = (await client.post("/api/check", json={"answers": answers})).json()
-    expected = engine.next_question(catalog.rules(), answers, this_year())
-    assert (body["next_question"] or {}).get("id") == expected
+    assert body == json.loads(selfcheck.check(catalog, answers, today()).raw)
 
 
 async def test_reusing_program_outcomes_never_changes_an_answer(catalog):
     """The memoised checker gives byte-for-byte what a fresh evaluation gives."""
     import random
 
-    from service.api.check import Checker
-    from test_engine import _persona
+    from service import selfcheck
+    from test_engine import TODAY, _persona
 
     rng = random.Random(3)
-    reused, fresh = Checker(catalog), Checker(catalog, cache_size=0, per_program=0)
+    memo = selfcheck.Memo(catalog)
     for _ in range(300):
         person = _persona(rng)
         answers = {k: v for k, v in person.items() if rng.random() < 0.5}
         skip = tuple(k for k in person if k not in answers and rng.random() < 0.2)
-        assert reused(answers, 2026, skip).raw == fresh(answers, 2026, skip).raw
+        focus = rng.choice([None, "unemployment-insurance", "public-welfare-jobs"])
+        on = rng.choice([TODAY, dt.date(2024, 6, 1)])
+        assert (selfcheck.check(catalog, answers, on, skip, focus, memo).raw
+                == selfcheck.check(catalog, answers, on, skip, focus).raw)
 
 
 @pytest.mark.parametrize("method, path, payload", [

@@ -12,7 +12,7 @@ import pytest
 from tortoise.context import tortoise_test_context
 
 from service import workflow
-from service.api.check import this_year
+from service.clock import this_year
 from service.app import create_app
 from service.config import Settings
 from service.models import Application, ApplicationEvent

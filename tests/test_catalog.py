@@ -64,12 +64,22 @@ def test_the_exemplar_alone_is_clean(tmp_path):
     [
         (("grade: A\n", "grade: A\n  colour: red\n", 1), "colour"),  # unknown key
         (("title: 失业保险金与网上失业登记\n", "", 1), "title"),  # missing field
-        (("source: ui-reg\n", "source: nowhere\n", 1), "facts[1].source"),  # bad reference
-        (("fact: ui_years\n", "fact: shoe_size\n", 1), "conditions[2].fact"),  # unknown fact
-        (("    min: 1\n", "    min: one\n", 1), "conditions[2].min"),  # bad operator value
-        (("  - label: 不是自己主动辞职\n", "  - lable: 不是自己主动辞职\n", 1), "conditions[3].label"),
+        (("    source: ui-reg\n", "    source: nowhere\n", 1), "figures[2].source"),  # bad ref
+        (("fact: ui_years\n", "fact: shoe_size\n", 1), "conditions[0].fact"),  # unknown fact
+        (("    min: 1\n", "    min: one\n", 1), "conditions[0].min"),  # bad operator value
+        (("  - label: 不是自己想走的\n", "  - lable: 不是自己想走的\n", 1), "conditions[1].label"),
         (("slug: unemployment-insurance", "slug: unemployment", 1), "slug"),
-        (("last_reviewed: 2026-11-27", "last_reviewed: 27/11/2026", 1), "last_reviewed"),
+        (("verified_on: 2026-12-02\nin_force", "verified_on: 2/12/2026\nin_force", 1),
+         "verified_on"),
+        (("  valid_until: none\nkeywords", "  valid_until: forever\nkeywords", 1),
+         "in_force.valid_until"),
+        (("      section: 第四十五条（一）\n", "      section: \"\"\n", 1),
+         "conditions[0].basis.section"),
+        (("      source: si-law\n      section: 第四十五条（一）",
+          "      source: party-paper\n      section: 第四十五条（一）", 1),
+         "conditions[0].basis.source"),
+        (("    figure: duration\n    when: {fact: ui_years, min: 10}",
+          "    figure: length\n    when: {fact: ui_years, min: 10}", 1), "gets[0].figure"),
         (("audiences: [unemployed]", "audiences: [jobless]", 1), "audiences"),
         (("grade: A\n", "grade: D\n", 1), "sources[0].grade"),
     ],
@@ -106,7 +116,7 @@ def test_a_figure_without_a_source_fails(tmp_path):
 
 def test_long_sentences_fail(tmp_path):
     long = "这是一句非常非常长的句子，" * 6 + "一直说到最后才停下来。"
-    text = GOOD.replace("钱从失业保险基金出，不用你还。", "\n".join([long] * 40))
+    text = GOOD.replace("钱从失业保险基金出，不用你还。", "\n".join([long] * 80))
     assert "median sentence" in _problems(tmp_path, text)
 
 
@@ -137,3 +147,83 @@ def test_loader_raises_with_every_problem(tmp_path):
 def test_the_real_catalog_copies_cleanly(tmp_path):
     shutil.copytree(ROOT / "content" / "programs", tmp_path / "programs")
     assert len(load_catalog(tmp_path).programs) >= 1
+
+
+# --- the truth of what a guide says ---------------------------------------------------------
+
+
+def test_a_condition_without_the_clause_it_encodes_is_refused(tmp_path):
+    start = GOOD.index("  - label: 失业保险交满1年\n    basis:")
+    end = GOOD.index("    fact: ui_years\n    min: 1\n")
+    problems = _problems(tmp_path, GOOD[:start] + "  - label: 失业保险交满1年\n" + GOOD[end:])
+    assert "conditions[0].basis" in problems and "not a condition" in problems
+
+
+def test_a_figure_shown_as_verified_after_its_source_ended_fails_naming_file_and_field(tmp_path):
+    text = GOOD.replace("    valid_from: 2011-07-01\n    valid_until: none\n    note: 再次失业",
+                        "    valid_from: 2011-07-01\n    valid_until: 2024-12-31\n    note: 再次失业")
+    problems = _problems(tmp_path, text)
+    assert "unemployment-insurance.md: figures[1].verified" in problems
+    assert "2024-12-31" in problems
+
+
+def test_the_same_lapsed_figure_marked_unverified_passes_and_the_page_says_it_may_have_lapsed(
+        tmp_path):
+    from service.catalog import load_catalog
+    from service.pages import guide_markdown
+
+    text = GOOD.replace(
+        "    source: si-law\n    verified: true\n    verified_on: 2026-12-02\n"
+        "    valid_from: 2011-07-01\n    valid_until: none\n    note: 再次失业",
+        "    source: si-law\n    verified: false\n    verified_on: 2026-12-02\n"
+        "    valid_from: 2011-07-01\n    valid_until: 2024-12-31\n    note: 再次失业")
+    content = _content_with(tmp_path, text)
+    assert run(content) == []
+    catalog = load_catalog(content)
+    page = guide_markdown(catalog.by_slug["unemployment-insurance"], catalog)
+    assert "文件写明执行到2024年12月31日，现在是否继续办理，请打12333问" in page
+
+
+def test_figures_checked_more_than_a_year_ago_are_listed_for_reverification(tmp_path):
+    import datetime as dt
+
+    from service.catalog import load_catalog
+    from service.contentcheck import due_for_reverification
+
+    catalog = load_catalog(_content_with(tmp_path, GOOD))
+    assert due_for_reverification(catalog, dt.date(2027, 6, 1)) == []
+    due = due_for_reverification(catalog, dt.date(2028, 1, 1))
+    assert any("figures[1] “最长能领多久”: last checked on 2026-12-02" in d for d in due)
+    assert any("verified_on: the guide was last checked on 2026-12-02" in d for d in due)
+
+
+def test_a_figure_in_a_what_you_get_line_must_be_in_the_figure_it_names(tmp_path):
+    text = GOOD.replace("  - text: 最长可领24个月；", "  - text: 最长可领36个月；")
+    assert "gets[0].text" in _problems(tmp_path, text)
+
+
+def test_nothing_ships_still_marked_to_be_checked(tmp_path):
+    text = GOOD.replace("      section: 第四十五条（一）\n", "      section: 待核\n")
+    assert "待核" in _problems(tmp_path, text)
+
+
+def test_worked_examples_must_cover_the_hard_cases(tmp_path):
+    start = GOOD.index("  - name: 周大姐")
+    end = GOOD.index("  - name: 小李")
+    no_step = GOOD[:start] + GOOD[end:]
+    assert "does not hold a status yet" in _problems(tmp_path, no_step)
+    start = GOOD.index("  - name: 小孙，刚好交满1年")
+    end = GOOD.index("  - name: 老陈")
+    no_edge = GOOD[:start] + GOOD[end:]
+    start, end = no_edge.index("  - name: 小马，交了不到1年"), no_edge.index("  - name: 刘姐")
+    no_edge = no_edge[:start] + no_edge[end:]
+    (tmp_path / "again").mkdir()
+    assert "boundary case" in _problems(tmp_path / "again", no_edge)
+
+
+def test_jargon_needs_the_glossary(tmp_path):
+    text = GOOD.replace("钱从失业保险基金出，不用你还。", "钱从失业保险基金出，兜底安置。")
+    content = _content_with(tmp_path, text)
+    (content / "glossary.md").write_text("# 名词解释\n\n## 社保 {#shebao}\n", "utf-8")
+    problems = "\n".join(run(content))
+    assert "兜底安置" in problems and "glossary" in problems

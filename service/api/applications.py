@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from tortoise.exceptions import IntegrityError
 
-from .. import workflow
+from .. import clock, workflow
 from ..catalog import Catalog, Program
 from ..errors import JSON, ApiError
 from ..facts import DISTRICT_LABELS, validate_answers
@@ -34,7 +34,7 @@ from ..pii import Vault
 from ..reference import display, from_bytes, new_reference, normalize
 from ..throttle import client_of
 from ._body import decode_object, json_bytes, reject_unknown
-from .check import CAMPAIGN_RE, SHANGHAI
+from .check import CAMPAIGN_RE
 
 FIELDS = {"program", "name", "id_number", "phone", "district", "consent", "answers",
           "campaign", "note"}
@@ -98,14 +98,15 @@ def validate_form(data: dict[str, Any], catalog: Catalog, today: dt.date
     errors.extend(answer_errors)
     if errors or program is None:
         return None, errors
-    # Keep only the answers this program's conditions look at (the minimum, as consented).
-    used = {f for rule in program.rules for f in rule.node.facts}
+    # Keep only the answers this program's result reads (its conditions, the programs that
+    # grant their steps, its what-you-get lines): the minimum, as consented, and enough for
+    # staff to see the result the person saw.
+    used = set(program.scheme.facts)
     answers = {k: v for k, v in answers.items() if k in used}
     return Form(program, name, id_number, phone, district, answers, campaign, note), []
 
 
-def _local(t: dt.datetime) -> str:
-    return t.astimezone(SHANGHAI).isoformat(timespec="minutes")
+_local = clock.local_iso
 
 
 def receipt(app: Application, program: Program) -> dict[str, Any]:
@@ -160,7 +161,7 @@ async def submit(request: Request) -> Response:
         await state.submit_limit.hit(client_of(request, vault))
     data = decode_object(await json_bytes(request))
     reject_unknown(data, FIELDS)
-    form, errors = validate_form(data, catalog, dt.datetime.now(SHANGHAI).date())
+    form, errors = validate_form(data, catalog, clock.today())
     if form is None:
         raise ApiError(422, "invalid_application", "有几项需要改一下，请按提示修改。", errors)
     if load_test:

@@ -1,12 +1,13 @@
-"""GET /api/programs and /api/programs/{slug}: the catalog, as the guides state it."""
+"""GET /api/programs and /api/programs/{slug}: the catalog, as the guides state it, with
+each program's dates and state as of today (Beijing)."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
-
-from ..catalog import AUDIENCES
 from starlette.responses import Response
 
+from .. import clock
+from ..catalog import AUDIENCES
 from ..errors import ApiError, cached_json
 
 
@@ -16,8 +17,9 @@ async def list_programs(request: Request) -> Response:
     if audience is not None and audience not in AUDIENCES:
         raise ApiError(422, "unknown_audience", "没有这个人群分类。",
                        [{"field": "audience", "message": f"可选：{'、'.join(AUDIENCES)}"}])
-    return cached_json(request, ("programs", audience), lambda: {
-        "programs": [p.public() for p in catalog.programs
+    today = clock.today()
+    return cached_json(request, ("programs", audience, today), lambda: {
+        "programs": [p.public(today) for p in catalog.programs
                      if audience is None or audience in p.data.audiences],
         "audiences": [{"id": k, "title": v} for k, v in AUDIENCES.items()],
     })
@@ -27,4 +29,6 @@ async def get_program(request: Request) -> Response:
     program = request.app.state.catalog.by_slug.get(request.path_params["slug"])
     if program is None:
         raise ApiError(404, "program_not_found", "没有找到这项政策。")
-    return cached_json(request, ("program", program.slug), program.detail)
+    today = clock.today()
+    return cached_json(request, ("program", program.slug, today),
+                       lambda: program.detail(today))

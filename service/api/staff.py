@@ -18,7 +18,7 @@ from ..errors import JSON, ApiError
 from ..models import AuditEntry, Staff
 from ..throttle import client_of
 from ._body import decode_object, json_bytes, reject_unknown
-from .check import this_year
+from ..clock import today
 
 
 def not_logged_in() -> ApiError:
@@ -131,7 +131,7 @@ async def get_application(request: Request) -> Response:
     session = await session_of(request)
     state = request.app.state
     app = await review.find(session, request.path_params["reference"])
-    return JSON(await review.detail(session, app, state.catalog, state.vault, this_year()))
+    return JSON(await review.detail(session, app, state.catalog, state.vault, today()))
 
 
 async def reveal(request: Request) -> Response:
@@ -139,7 +139,7 @@ async def reveal(request: Request) -> Response:
     app = await review.find(session, request.path_params["reference"])
     await review.reveal(session, app)
     state = request.app.state
-    out = await review.detail(session, app, state.catalog, state.vault, this_year(), True)
+    out = await review.detail(session, app, state.catalog, state.vault, today(), True)
     return JSON({"reference": app.reference, "id_number": out["id_number"]})
 
 
@@ -154,7 +154,7 @@ async def set_status(request: Request) -> Response:
                        [{"field": "status", "message": "请选新的状态。"}])
     app = await review.change_status(session, app, data["status"], note)
     state = request.app.state
-    return JSON(await review.detail(session, app, state.catalog, state.vault, this_year()))
+    return JSON(await review.detail(session, app, state.catalog, state.vault, today()))
 
 
 async def summary(request: Request) -> Response:

@@ -21,7 +21,7 @@ from .. import campaigns, qr, review, staff as accounts, workflow
 from ..api import campaigns as campaign_api, staff as api
 from ..catalog import Catalog
 from ..models import Campaign
-from ..api.check import this_year
+from ..clock import today
 from ..errors import ApiError
 from ..models import Staff
 
@@ -119,7 +119,7 @@ async def applications(request: Request) -> Response:
 async def _detail(request: Request, session: accounts.Session, app: Any, reveal: bool = False,
                   error: str = "", status: int = 200) -> Response:
     state = request.app.state
-    a = await review.detail(session, app, state.catalog, state.vault, this_year(), reveal)
+    a = await review.detail(session, app, state.catalog, state.vault, today(), reveal)
     return page(request, "application.html", status, me=request.state.me, a=a, error=error)
 
 
