@@ -4,8 +4,10 @@
 
 - ``guides/<slug>.md``  each program's published guide: its hand-written sections from
   ``programs/<slug>.md`` in the fixed order of a 办事指南, interleaved with the sections built
-  from the front matter (figures with sources, what to bring, where to go, sources, worked
-  examples with the engine's own reasons, the last-reviewed date);
+  from the front matter (its dates and a notice when its source says it has ended, the
+  self-check's conditions with the clause each encodes, figures with sources and dates,
+  what to bring, where to go, sources, worked examples with the engine's own reasons, the
+  last-verified date);
 - ``guides/index.md``   the whole catalog, grouped the way people think of themselves;
 - ``for/<audience>.md`` one page per group ("我想创业" ...), linked from the home page.
 
@@ -19,8 +21,10 @@ import html
 import shutil
 from pathlib import Path
 
-from . import engine, qr
-from .catalog import AUDIENCES, Catalog, Program, example_year
+import datetime as dt
+
+from . import clock, engine, qr
+from .catalog import AUDIENCES, Catalog, Program, example_date, zh_date
 
 GENERATED_DIRS = ("guides", "for")
 
@@ -45,16 +49,60 @@ def _source_line(s) -> str:
     return text
 
 
-def _fact_line(p: Program, f) -> str:
-    src = next(s for s in p.data.sources if s.id == f.source)
+def _figure_line(p: Program, f, on: dt.date) -> str:
     n = [s.id for s in p.data.sources].index(f.source) + 1
+    dated = p.figure_dates[f.id]
     line = f"- **{f.label}**：{f.value}"
-    if not f.verified:
-        line += f"（参考标准，{f.as_of}，以最新公布为准）"
-    line += f"〔依据{n}：{src.title}〕"
+    notice = dated.notice(on)
+    if notice:
+        line += f"（{notice}）"
+    elif not f.verified:
+        line += f"（参考标准，{f.valid_from}的资料，以最新公布为准）"
+    line += f"〔依据{n}：{p.sources_by_id[f.source].title}〕"
     if f.note:
         line += f" {f.note}"
     return line
+
+
+def _dates_line(p: Program) -> str:
+    d = p.scheme.in_force
+    assert d is not None
+    start = f"{zh_date(d.valid_from)}起" if d.valid_from else ""
+    end = f"文件写明执行到{zh_date(d.valid_until)}" if d.valid_until else "文件没有写明截止时间"
+    src = p.sources_by_id[p.data.in_force.source]
+    return f"执行时间：{start}，{end}（依据：{src.title}）。"
+
+
+def _notice(p: Program, on: dt.date) -> list[str]:
+    """The notice at the top of a guide whose source says it has ended (or rests on the
+    2021–2025 plan alone). A page built before the end date carries the notice hidden, with
+    the date, and the phone shows it once that day has passed (common.js)."""
+    d = p.scheme.in_force
+    assert d is not None
+    lines = []
+    if p.rests_on_plan_alone:
+        lines.append("本页只依据《枣庄市“十四五”促进就业规划》（2021—2025年），规划里说的是要做的事，"
+                     "不是具体的办事规定。")
+    if d.valid_until is None:
+        if not lines:
+            return []
+        return ['<div class="jy-notice" role="note">', *(f"<p>{x}</p>" for x in lines),
+                "<p>现在怎么办、能不能办，请打12333问。</p>", "</div>", ""]
+    ended = f"文件写明执行到{zh_date(d.valid_until)}，现在是否继续办理，请打12333问。"
+    hidden = "" if d.state(on) == engine.ENDED else " hidden"
+    return [f'<div class="jy-notice" role="note" data-until="{d.valid_until.isoformat()}"'
+            f"{hidden}>", *(f"<p>{x}</p>" for x in lines), f"<p>{ended}</p>", "</div>", ""]
+
+
+def _conditions(p: Program) -> list[str]:
+    if not p.rules:
+        return []
+    out = ["**测一测按这些条件算：**", ""]
+    for r in p.rules:
+        out.append(f"- {r.label}（依据：{r.basis.cite}）" if r.basis else f"- {r.label}")
+    for n in p.data.notes:
+        out.append(f"- 另外：{n.text}")
+    return [*out, ""]
 
 
 def _office_line(o) -> str:
@@ -113,7 +161,9 @@ def _share_and_print(p: Program, base_url: str) -> list[str]:
     ]
 
 
-def guide_markdown(p: Program, catalog: Catalog, base_url: str = "") -> str:
+def guide_markdown(p: Program, catalog: Catalog, base_url: str = "",
+                   on: dt.date | None = None) -> str:
+    on = on or clock.today()
     d = p.data
     s = p.sections
     out = [
@@ -126,14 +176,17 @@ def guide_markdown(p: Program, catalog: Catalog, base_url: str = "") -> str:
         "",
         f'<p class="jy-summary">{d.summary}</p>',
         "",
+        *_notice(p, on),
         _actions(p),
         "",
         "## 这是什么", "", s["这是什么"], "",
         "## 谁可以申请", "", s["谁可以申请"], "",
+        *_conditions(p),
         "## 能得到什么", "", s["能得到什么"], "",
     ]
-    if d.facts:
-        out += ["**数字和依据：**", "", *(_fact_line(p, f) for f in d.facts), ""]
+    if d.figures:
+        out += ["**数字和依据：**", "", *(_figure_line(p, f, on) for f in d.figures), ""]
+    out += [_dates_line(p), ""]
     out += ["## 怎么办", "", s["怎么办"], ""]
     out += ["## 要带什么材料", "", *(f"- {x}" for x in d.documents), ""]
     out += ["## 去哪里办、咨询电话", "", *(_office_line(o) for o in d.offices), ""]
@@ -143,19 +196,22 @@ def guide_markdown(p: Program, catalog: Catalog, base_url: str = "") -> str:
     out += [""]
     out += ["## 举几个例子", "", "下面是按本页条件算出来的结果，和“测一测”用的是同一套规则。", ""]
     for x in d.examples:
-        year = example_year(p, x)
-        outcome = engine.evaluate(p.rules, x.answers, year)
+        when = example_date(p, x)
+        outcome = engine.evaluate(p.scheme, x.answers, when)
         out += [
             f"### {x.name}",
             "",
             x.story,
             "",
-            f"结果：**{engine.STATUS_ZH[outcome.status]}**（按{year}年算）",
+            f"结果：**{engine.STATUS_ZH[outcome.status]}**（按{zh_date(when)}算）",
             "",
-            *(f"- {'✔' if r.met else ('✘' if r.met is False else '？')} {r.text}"
-              for r in outcome.reasons),
-            "",
+            *(_reason_line(r, p.slug) for r in outcome.reasons),
         ]
+        if outcome.gets:
+            label = "这项政策给的是" if outcome.status == engine.INELIGIBLE else "能得到"
+            out.append(f"- {label}：{outcome.gets.text}"
+                       + (f"（{outcome.gets_note}）" if outcome.gets_note else ""))
+        out.append("")
     if d.related:
         out += ["## 相关政策", ""]
         out += [f"- [{catalog.by_slug[r].data.title}]({r}.md)" for r in d.related]
@@ -167,22 +223,42 @@ def guide_markdown(p: Program, catalog: Catalog, base_url: str = "") -> str:
     out += [
         "---",
         "",
-        f'<p class="jy-reviewed">最后核对：{d.last_reviewed.isoformat()}。{REPORT_LINE}</p>',
+        f'<p class="jy-reviewed">最后核对：{d.verified_on.isoformat()}。{REPORT_LINE}</p>',
         "",
     ]
     return "\n".join(out)
+
+
+def _reason_line(r: engine.Reason, own: str) -> str:
+    mark = "✔" if r.met else ("✘" if r.met is False else "？")
+    line = f"- {mark} {r.text}"
+    if r.step and r.step.via and r.step.via != own:
+        line += f"（[怎么办]({r.step.via}.md)）"
+    if r.basis:
+        line += f"〔依据：{r.basis.cite}〕"
+    return line
 
 
 def _entry(p: Program, prefix: str) -> str:
     return f"- [{p.data.title}]({prefix}{p.slug}.md)  \n  {p.data.summary}"
 
 
+def for_audience(catalog: Catalog, audience: str) -> list[Program]:
+    """The programs for one group, in the order that matters to its reader: those written
+    first for this group before those that also serve it, then money or a post before a
+    loan or a subsidy, before advice and services."""
+    members = [(i, p) for i, p in enumerate(catalog.programs) if audience in p.data.audiences]
+    members.sort(key=lambda ip: (ip[1].data.audiences[0] != audience, -ip[1].data.weight, ip[0]))
+    return [p for _, p in members]
+
+
 def audience_markdown(audience: str, catalog: Catalog) -> str:
     title = AUDIENCES[audience]
-    members = [p for p in catalog.programs if audience in p.data.audiences]
+    members = for_audience(catalog, audience)
     lines = [
         "---", f"title: {title}", "---", "", f"# {title}", "",
-        f"和你有关的政策有 {len(members)} 项。点开看看，或者[测一测你能办哪些](/check/)。", "",
+        f"和你有关的政策有 {len(members)} 项，最要紧的排在前面。"
+        "点开看看，或者[测一测你能办哪些](/check/)。", "",
     ]
     lines += [_entry(p, "../guides/") for p in members]
     lines += ["", "[看全部政策](../guides/index.md)", ""]
@@ -195,7 +271,7 @@ def catalog_markdown(catalog: Catalog) -> str:
         f"枣庄的就业补贴和服务，一共 {len(catalog.programs)} 项。按你的情况找：", "",
     ]
     for aid, title in AUDIENCES.items():
-        members = [p for p in catalog.programs if aid in p.data.audiences]
+        members = for_audience(catalog, aid)
         if not members:
             continue
         lines += [f"## {title}", "", *(_entry(p, "") for p in members), ""]

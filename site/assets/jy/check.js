@@ -155,21 +155,40 @@
     if (questions[prev]) ask(questions[prev]); else step();
   }
 
+  // One reason per condition: what it tested, the clause it encodes, and the step to take
+  // where one is open ("先办失业登记", linking the guide that explains it).
   function reasonList(r) {
     var ul = el("ul", { "class": "jy-reasons" });
     r.reasons.forEach(function (x) {
       var mark = x.met === true ? "✔ " : (x.met === false ? "✘ " : "？ ");
-      ul.appendChild(el("li", { "class": x.met === true ? "ok" : (x.met === false ? "no" : "unknown") }, mark + x.text));
+      var li = el("li", { "class": x.met === true ? "ok" : (x.met === false ? "no" : "unknown") }, mark + x.text);
+      if (x.step && x.step.url) {
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(el("a", { href: x.step.url }, "怎么办"));
+      }
+      if (x.basis) li.appendChild(el("small", { "class": "jy-basis" }, "依据：" + x.basis));
+      ul.appendChild(li);
     });
     return ul;
+  }
+
+  // What the person gets, in one line: the sourced amount, or that it is not known yet.
+  // Under 不符合 it is what the program gives to those it is for.
+  function gets(r) {
+    var p = el("p", { "class": "jy-gets" });
+    p.appendChild(el("strong", null, r.status === "ineligible" ? "这项政策给的是：" : "能得到："));
+    p.appendChild(document.createTextNode(r.gets ? r.gets.text : "还没核实到，请打12333问"));
+    if (r.gets && r.gets.note) p.appendChild(el("small", null, "（" + r.gets.note + "）"));
+    return p;
   }
 
   function item(r) {
     var li = el("li", { "class": "jy-result jy-" + r.status });
     var a = el("a", { href: r.url }, r.title);
     var h = el("h3"); h.appendChild(a); li.appendChild(h);
-    if (r.summary) li.appendChild(el("p", null, r.summary));
+    li.appendChild(gets(r));
     li.appendChild(reasonList(r));
+    (r.notes || []).forEach(function (n) { li.appendChild(el("p", { "class": "jy-note" }, "另外：" + n)); });
     if (r.applies_online && r.status !== "ineligible") {
       var go = "/apply/?program=" + encodeURIComponent(r.slug) +
         (state.campaign ? "&c=" + encodeURIComponent(state.campaign) : "");
@@ -181,7 +200,16 @@
     return li;
   }
 
-  var GROUPS = [["eligible", "符合"], ["maybe", "可能符合"], ["ineligible", "不符合"]];
+  // 可能符合 splits in two: one step away (everything answered, only a step to take, such as
+  // 先办失业登记) and still open (answers missing, or a program whose source has ended).
+  var GROUPS = [["eligible", "符合"], ["step", "还差一步就能办"], ["maybe", "可能符合"],
+                ["ineligible", "不符合"]];
+
+  function group(r) {
+    if (r.status !== "maybe") return r.status;
+    var open = r.reasons.filter(function (x) { return x.met === null; });
+    return open.length && open.every(function (x) { return x.step; }) ? "step" : "maybe";
+  }
 
   function results() {
     if (!last) { step(); return; }
@@ -194,8 +222,16 @@
       more.appendChild(button("继续回答", "md-button--primary", function () { ask(last.next_question); }));
       root.appendChild(more);
     }
+    // The program whose guide the person came from comes first, whatever its status.
+    var focus = last.focus ? last.results.filter(function (r) { return r.slug === last.focus; })[0] : null;
+    if (focus) {
+      root.appendChild(el("h3", { "class": "jy-group-title" }, "你刚才看的这一项：" + GROUPS.filter(function (g) { return g[0] === group(focus); })[0][1]));
+      var fl = el("ul", { "class": "jy-results" });
+      fl.appendChild(item(focus));
+      root.appendChild(fl);
+    }
     GROUPS.forEach(function (g) {
-      var list = last.results.filter(function (r) { return r.status === g[0]; });
+      var list = last.results.filter(function (r) { return group(r) === g[0] && r !== focus; });
       if (!list.length) return;
       var title = g[1] + "（" + list.length + " 项）";
       var ul = el("ul", { "class": "jy-results" });
