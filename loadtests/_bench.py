@@ -38,12 +38,23 @@ def migrate(db_url: str) -> None:
                    env={**os.environ, "DATABASE_URL": db_url}, stdout=subprocess.DEVNULL)
 
 
-def start(app: str, env: dict, port: int, probe: str = "/healthz") -> subprocess.Popen:
-    """A one-worker uvicorn server; returns once ``probe`` answers (any HTTP status)."""
+# Runs uvicorn on the code in the current directory rather than the installed (editable)
+# package: for a side that is an earlier version of the service (see ``worktree``).
+_HERE_FIRST = ("import sys; sys.path.insert(0, '.'); "
+               "sys.meta_path[:] = [f for f in sys.meta_path if 'ditable' not in "
+               "type(f).__name__ and 'ditable' not in getattr(f, '__name__', '')]; "
+               "import uvicorn.main; sys.argv[0] = 'uvicorn'; uvicorn.main.main()")
+
+
+def start(app: str, env: dict, port: int, probe: str = "/healthz",
+          cwd: Path = ROOT) -> subprocess.Popen:
+    """A one-worker uvicorn server; returns once ``probe`` answers (any HTTP status).
+    With ``cwd``, the service is the code there (an earlier version, say)."""
+    runner = ["-m", "uvicorn"] if cwd == ROOT else ["-c", _HERE_FIRST]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", app, "--port", str(port), "--log-level", "warning",
+        [sys.executable, *runner, app, "--port", str(port), "--log-level", "warning",
          "--no-access-log", *(["--factory"] if "from_env" in app else [])],
-        cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL)
+        cwd=cwd, env={**os.environ, **env}, stdout=subprocess.DEVNULL)
     for _ in range(200):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}{probe}", timeout=1)
@@ -54,6 +65,19 @@ def start(app: str, env: dict, port: int, probe: str = "/healthz") -> subprocess
             time.sleep(0.1)
     proc.kill()
     raise SystemExit(f"{app} did not start")
+
+
+def worktree(ref: str, where: Path) -> Path:
+    """A checkout of ``ref`` (a commit, a tag) beside the repository, for a same-run
+    comparison with an earlier version; its site is the current build."""
+    subprocess.run(["git", "worktree", "add", "--detach", "--force", str(where), ref],
+                   cwd=ROOT, check=True, capture_output=True)
+    return where
+
+
+def drop_worktree(where: Path) -> None:
+    subprocess.run(["git", "worktree", "remove", "--force", str(where)], cwd=ROOT,
+                   capture_output=True)
 
 
 def wrk(port: int, path: str, script: Path | None, seconds: int, connections: int = 32,

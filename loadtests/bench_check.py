@@ -8,10 +8,15 @@ Starts two uvicorn servers (one worker each) on 127.0.0.1 — the bare app
 reports the ratio of the two sides' median rates. Two bodies mixes:
 
 - "crowd": the answer sets that 300 simulated people send while answering question by
-  question (what a job fair looks like: many identical early answers);
+  question, as the page sends them (brief between questions; what a job fair looks like:
+  many identical early answers); "crowd-full": the same, each asking for every result;
 - "distinct": every request a different complete answer set (the engine's cold path).
 
 Prints requests/s and the ratio to the bare endpoint (goal: at least 0.5).
+
+With ``--against REF`` an earlier version of the service (checked out into a temporary git
+worktree) runs as a third server, and the crowd-full and distinct mixes are also compared
+before/after in the same run.
 
 Then "scan": a QR short link (GET /q/CODE: count the scan, redirect) against the crowd
 self-check on the same server (goal: scans at least as fast, ratio >= 1).
@@ -31,7 +36,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from loadtests._bench import ROOT, alternate, free_port, migrate, need_wrk, start, wrk  # noqa: E402
+from loadtests._bench import (ROOT, alternate, drop_worktree, free_port, migrate,  # noqa: E402
+                              need_wrk, start, worktree, wrk)
 
 
 def bodies(kind: str) -> list[str]:
@@ -44,14 +50,18 @@ def bodies(kind: str) -> list[str]:
     catalog = load_catalog(ROOT / "content")
     memo = selfcheck.Memo(catalog)
     out = []
-    if kind == "crowd":
+    if kind in ("crowd", "crowd-full"):
+        # crowd: as the page sends them (brief between questions: the counts and the next
+        # question; every result with the last answer). crowd-full: every step asking for
+        # every result, as the page did before brief answers.
+        extra = {"brief": True} if kind == "crowd" else {}
         for _ in range(300):
             p, answers = _persona(rng), {}
-            out.append(json.dumps({"answers": dict(answers)}))
+            out.append(json.dumps({"answers": dict(answers), **extra}))
             while q := json.loads(selfcheck.check(catalog, answers, TODAY,
                                                   memo=memo).raw)["next_question"]:
                 answers[q["id"]] = p[q["id"]]
-                out.append(json.dumps({"answers": dict(answers)}))
+                out.append(json.dumps({"answers": dict(answers), **extra}))
     else:
         for _ in range(20000):
             p = _persona(rng)
@@ -59,6 +69,25 @@ def bodies(kind: str) -> list[str]:
             p["ui_years"] = rng.randint(0, 30)
             out.append(json.dumps({"answers": p}))
     return out
+
+
+def accepted(port: int, lines: Path) -> list[str]:
+    """The bodies a server answers with 200 (each distinct body asked once)."""
+    import urllib.error
+    import urllib.request
+
+    ok: dict[str, bool] = {}
+    for line in lines.read_text().splitlines():
+        if line not in ok:
+            req = urllib.request.Request(f"http://127.0.0.1:{port}/api/check", line.encode(),
+                                         {"Content-Type": "application/json"})
+            try:
+                ok[line] = urllib.request.urlopen(req, timeout=10).status == 200
+            except urllib.error.HTTPError:
+                ok[line] = False
+    kept = [line for line in lines.read_text().splitlines() if ok[line]]
+    print(f"{lines.stem}: {sum(ok.values())} of {len(ok)} distinct bodies valid for both versions")
+    return kept
 
 
 LUA = """
@@ -76,6 +105,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=int, default=3)
     ap.add_argument("--rounds", type=int, default=9)
+    ap.add_argument("--against", metavar="REF",
+                    help="also run this earlier version (a git ref) in the same run, on the "
+                         "mixes it understands (crowd-full, distinct): before/after ratios")
     args = ap.parse_args()
     need_wrk()
     tmp = Path(tempfile.mkdtemp())
@@ -91,8 +123,16 @@ def main() -> None:
     bare = start("loadtests.bare_app:app", {}, bare_port, probe="/api/check")
     ours = start("service.app:app_from_env", {"DATABASE_URL": db, "LOG_LEVEL": "warning"},
                  app_port)
+    before = None
+    if args.against:
+        old = worktree(args.against, tmp / "before")
+        before_port = free_port()
+        before = start("service.app:app_from_env",
+                       {"DATABASE_URL": db, "LOG_LEVEL": "warning",
+                        "CONTENT_DIR": str(old / "content"),
+                        "SITE_DIR": str(ROOT / "build" / "site")}, before_port, cwd=old)
     try:
-        for kind in ("crowd", "distinct"):
+        for kind in ("crowd", "crowd-full", "distinct"):
             lines = tmp / f"{kind}.txt"
             lines.write_text("\n".join(bodies(kind)) + "\n")
             script = tmp / f"{kind}.lua"
@@ -101,6 +141,16 @@ def main() -> None:
                       lambda: wrk(bare_port, "/api/check", script, args.seconds),
                       lambda: wrk(app_port, "/api/check", script, args.seconds),
                       ("bare rps", "check rps"))
+            if before is not None and kind != "crowd":  # the earlier page sent no `brief`
+                # only the bodies both versions accept (new answers are new vocabulary)
+                both = tmp / f"{kind}-both.txt"
+                both.write_text("\n".join(accepted(before_port, lines)) + "\n")
+                script_both = tmp / f"{kind}-both.lua"
+                script_both.write_text(LUA % both)
+                alternate(kind, args.rounds,
+                          lambda: wrk(before_port, "/api/check", script_both, args.seconds),
+                          lambda: wrk(app_port, "/api/check", script_both, args.seconds),
+                          ("before rps", "after rps"))
         crowd = tmp / "crowd.lua"
         alternate("scan", args.rounds,
                   lambda: wrk(app_port, "/api/check", crowd, args.seconds),
@@ -109,6 +159,9 @@ def main() -> None:
     finally:
         bare.terminate()
         ours.terminate()
+        if before is not None:
+            before.terminate()
+            drop_worktree(tmp / "before")
 
 
 if __name__ == "__main__":

@@ -61,10 +61,10 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
             basis = f"（依据：{x['basis']}）" if x["basis"] else ""
             print(f"   {marks[x['met']]} {x['text']}{basis}")
         if r["gets"]:
-            note = f"（{r['gets']['note']}）" if r["gets"]["note"] else ""
+            note = f"（{r['gets']['note']}）" if r["gets"].get("note") else ""
             label = "这项政策给的是" if r["status"] == "ineligible" else "能得到"
             print(f"   {label}：{r['gets']['text']}{note}")
-        for n in r["notes"]:
+        for n in r.get("notes", []):
             print(f"   另外：{n}")
     q = data["next_question"]
     print(f"下一个问题：{q['text'] if q else '（没有了）'}（按{on.isoformat()}算）")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -136,6 +137,13 @@ def create_app(
 
 
 def app_from_env() -> Starlette:
-    """Entry point for uvicorn workers: ``uvicorn --factory service.app:app_from_env``."""
+    """Entry point for uvicorn workers: ``uvicorn --factory service.app:app_from_env``.
+
+    The catalog, its compiled rules and the app live as long as the process: once built,
+    they are moved out of the garbage collector's way (``gc.freeze``), so its full passes
+    look only at what requests create (measured: BENCHMARKS.md, the cold self-check)."""
     logging.basicConfig(level=Settings.from_env().log_level.upper())
-    return create_app()
+    app = create_app()
+    gc.collect()
+    gc.freeze()
+    return app

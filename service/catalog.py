@@ -235,14 +235,6 @@ class Program:
                 "state": state, "source": self.data.in_force.source,
                 "notice": d.notice(on)}
 
-    def in_force_state(self, on: dt.date) -> dict[str, Any]:
-        """The short form each self-check result carries (the notice is among its reasons)."""
-        d = self.scheme.in_force
-        assert d is not None
-        return {"valid_from": d.valid_from.isoformat() if d.valid_from else None,
-                "valid_until": d.valid_until.isoformat() if d.valid_until else None,
-                "state": d.state(on)}
-
     @cached_property
     def rests_on_plan_alone(self) -> bool:
         """True when the plan (2021–2025) is the guide's only source."""
@@ -551,7 +543,9 @@ def _linked(scheme: engine.Scheme, granting: dict[str, tuple[engine.Rule, ...]])
     rules = engine.link(scheme.rules, granting, scheme.slug)
     facts = {x for r in rules for x in r.reads}  # conditions, open cases, granting programs
     facts |= {x for g in scheme.gets if g.when for x in g.when.facts}
-    return replace(scheme, rules=rules, facts=tuple(sorted(facts)))
+    options = engine.merge_options([*(r.options for r in rules),
+                                    engine.options_read(*(g.when for g in scheme.gets if g.when))])
+    return replace(scheme, rules=rules, facts=tuple(sorted(facts)), options=options)
 
 
 def load_catalog(content_dir: Path) -> Catalog:

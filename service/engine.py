@@ -100,19 +100,27 @@ class Node:
             out |= child.needed(answers, year)
         return out
 
-    def say(self, answers: Answers, year: int) -> str:
-        """The answers this node tested, said back; only the parts that decided it."""
+    def say(self, answers: Answers, year: int, value: Tri | str = "?") -> str:
+        """The answers this node tested, said back; only the parts that decided it.
+        ``value`` is this node's value when the caller knows it (each node is tested once)."""
         if self.fact is not None:
             v = answers.get(self.fact)
             return "" if v is None else _say_leaf(FACTS_BY_ID[self.fact], self.ops, v)
-        value = self.test(answers, year)
-        parts = self.children
-        if self.kind == "all" and value is False:
-            parts = tuple(c for c in parts if c.test(answers, year) is False)
-        elif self.kind == "any" and value is True:
-            parts = tuple(c for c in parts if c.test(answers, year) is True)[:1]
-        said = (c.say(answers, year) for c in parts)
-        return "，".join(dict.fromkeys(s for s in said if s))
+        if value == "?":
+            value = self.test(answers, year)
+        only = False if self.kind == "all" and value is False else (
+            True if self.kind == "any" and value is True else "?")
+        said: list[str] = []
+        for c in self.children:
+            v = c.test(answers, year)
+            if only != "?" and v is not only:
+                continue
+            s = c.say(answers, year, v)
+            if s and s not in said:
+                said.append(s)
+            if only is True:
+                break  # the first part that holds is the reason enough
+        return "，".join(said)
 
 
 def _say_leaf(fact: Fact, ops: tuple[tuple[str, Any], ...], value: Any) -> str:
@@ -149,11 +157,16 @@ class Rule:
     points: tuple[tuple[str, tuple[int, ...]], ...] = ()
     generic: bool = False  # reads only where one lives / who is asking: not tailored
     reads: tuple[str, ...] = ()  # every fact its value depends on (its steps' programs too)
+    # for list facts (groups …): the options it looks at; its value and its reason depend on
+    # no other option, so a memo keyed on these alone loses nothing
+    options: tuple[tuple[str, frozenset[str]], ...] = ()
 
-    def value(self, answers: Answers, year: int) -> tuple[Tri, Step | None]:
+    def value(self, answers: Answers, year: int, met: Tri | str = "?") -> tuple[Tri, Step | None]:
         """The condition's value, and the step to take when it is open only for want of it
-        (with False: the step the person cannot take, to say why)."""
-        met = self.node.test(answers, year)
+        (with False: the step the person cannot take, to say why). ``met`` is the node's own
+        value when the caller has it."""
+        if met == "?":
+            met = self.node.test(answers, year)
         if met is not False:
             return met, None
         if self.maybe_when is not None:
@@ -250,9 +263,20 @@ class Scheme:
     in_force: Dated | None = None
     gets: tuple[Gets, ...] = ()
     facts: tuple[str, ...] = field(default=(), compare=False)  # every fact it reads
+    options: tuple[tuple[str, frozenset[str]], ...] = field(default=(), compare=False)
+    _notices: dict[dt.date, "Reason"] = field(default_factory=dict, compare=False, repr=False)
 
     def lapsed(self, on: dt.date) -> bool:
         return self.in_force is not None and self.in_force.state(on) in (ENDED, NOT_YET)
+
+    def notice(self, on: dt.date) -> "Reason":
+        """The reason saying the program's source has ended (or not begun) on ``on``: the
+        same object for the same day, so what is built from it can be kept."""
+        hit = self._notices.get(on)
+        if hit is None:
+            assert self.in_force is not None
+            hit = self._notices[on] = Reason(text=self.in_force.notice(on), met=None)
+        return hit
 
 
 def _leaf(fact: Fact, op: str, arg: Any, path: str) -> Test:
@@ -471,7 +495,8 @@ def compile_rules(specs: Any, path: str = "conditions") -> tuple[Rule, ...]:
                           points=points,  # type: ignore[arg-type]
                           generic=set(node.facts) <= GENERIC_FACTS,
                           reads=_ordered([*node.facts,
-                                          *(maybe_when.facts if maybe_when else ())])))
+                                          *(maybe_when.facts if maybe_when else ())]),
+                          options=options_read(node, *([maybe_when] if maybe_when else []))))
     return tuple(rules)
 
 
@@ -484,8 +509,29 @@ def link(rules: tuple[Rule, ...], granting: Mapping[str, tuple[Rule, ...]],
                     if ob.step.via and ob.step.via != own else ob for ob in r.obtainable)
         reads = _ordered([*r.reads, *(f for ob in obs if ob.via for v in ob.via
                                       for f in v.reads)])
-        out.append(replace(r, obtainable=obs, reads=reads))
+        options = merge_options([r.options, *(v.options for ob in obs if ob.via
+                                              for v in ob.via)])
+        out.append(replace(r, obtainable=obs, reads=reads, options=options))
     return tuple(out)
+
+
+def options_read(*nodes: Node) -> tuple[tuple[str, frozenset[str]], ...]:
+    """The options of list facts that these conditions look at."""
+    seen: dict[str, set[str]] = {}
+    for node in nodes:
+        for leaf in _leaves(node):
+            for _, values in leaf.ops:
+                seen.setdefault(leaf.fact, set()).update(values)  # type: ignore[arg-type]
+    return tuple(sorted((f, frozenset(v)) for f, v in seen.items()))
+
+
+def merge_options(groups: Iterable[tuple[tuple[str, frozenset[str]], ...]]
+                  ) -> tuple[tuple[str, frozenset[str]], ...]:
+    seen: dict[str, frozenset[str]] = {}
+    for group in groups:
+        for f, values in group:
+            seen[f] = seen.get(f, frozenset()) | values
+    return tuple(sorted(seen.items()))
 
 
 # --- evaluating --------------------------------------------------------------------------
@@ -497,6 +543,8 @@ class Reason:
     met: Tri
     basis: Basis | None = None
     step: Step | None = None
+    missing: tuple[str, ...] = ()  # unanswered facts that could still decide it
+    tailored: bool = False  # met, and about the person (not only where they live)
 
 
 @dataclass(frozen=True, slots=True)
@@ -510,24 +558,27 @@ class Outcome:
 
 
 def reason(rule: Rule, answers: Answers, year: int) -> Reason:
-    met, step = rule.value(answers, year)
-    said = rule.node.say(answers, year)
+    raw = rule.node.test(answers, year)
+    met, step = rule.value(answers, year, raw)
+    said = rule.node.say(answers, year, raw)
     if step is not None and met is False:  # the step exists, but not for this person
         why = f"按{step.name}的条件，你现在的情况办不了" if step.name else "这一步你现在办不了"
         return Reason(text=f"{rule.label} — {said}。{why}，不符合", met=False, basis=rule.basis)
+    missing: tuple[str, ...] = ()
     if step is not None:
         text = f"{rule.label} — {said}。{step.text}" if said else f"{rule.label} — {step.text}"
     elif met is None:
-        missing = rule.needed(answers, year)
+        missing = _ordered(rule.needed(answers, year))
         if missing:
-            asks = "".join(FACTS_BY_ID[f].question for f in _ordered(missing))
+            asks = "".join(FACTS_BY_ID[f].question for f in missing)
             text = f"{rule.label} — 还不知道，需要回答：{asks}"
         else:
             text = f"{rule.label} — {said}，正在界线上，要看具体日期，办理时以证件为准"
     else:
         verdict = "符合" if met else "不符合"
         text = f"{rule.label} — {said}，{verdict}" if said else f"{rule.label} — {verdict}"
-    return Reason(text=text, met=met, basis=rule.basis, step=step)
+    return Reason(text=text, met=met, basis=rule.basis, step=step, missing=missing,
+                  tailored=bool(met) and not rule.generic)
 
 
 def gets_line(scheme: Scheme, answers: Answers, on: dt.date) -> tuple[Gets | None, str]:
@@ -551,20 +602,19 @@ def evaluate(scheme: Scheme, answers: Answers, on: dt.date,
     year = on.year
     reasons = [reason_of(r, answers, year) for r in scheme.rules]
     if scheme.lapsed(on):
-        assert scheme.in_force is not None
-        reasons.append(Reason(text=scheme.in_force.notice(on), met=None))
-    if any(r.met is False for r in reasons):
+        reasons.append(scheme.notice(on))
+    mets = [r.met for r in reasons]
+    missing: tuple[str, ...] = ()
+    if False in mets:
         status = INELIGIBLE
-        missing: tuple[str, ...] = ()
-    elif all(r.met is True for r in reasons):
-        status, missing = ELIGIBLE, ()
+    elif None not in mets:
+        status = ELIGIBLE
     else:
         status = MAYBE
-        missing = _ordered(f for r in scheme.rules for f in r.needed(answers, year))
+        missing = _ordered(f for r in reasons for f in r.missing)
     gets, note = gets_line(scheme, answers, on)
-    tailored = sum(1 for r, x in zip(scheme.rules, reasons) if x.met and not r.generic)
     return Outcome(status=status, reasons=tuple(reasons), missing=missing, gets=gets,
-                   gets_note=note, tailored=tailored)
+                   gets_note=note, tailored=sum(r.tailored for r in reasons))
 
 
 def status_of(rules: tuple[Rule, ...], answers: Answers, year: int,

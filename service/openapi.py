@@ -248,35 +248,37 @@ def document(this_year: int, program_slugs: list[str] | None = None) -> dict[str
             "date": {"anyOf": [{"type": "string", "format": "date",
                                 "pattern": r"^20\d{2}-\d{2}-\d{2}$"}, {"type": "null"}],
                      "description": "按哪一天算（YYYY-MM-DD，2000—2099年；不填就是今天）"},
+            "brief": {"type": "boolean",
+                      "description": "还有问题要问时，不返回每项结果（只返回统计和下一题）"},
         },
     }
     status = {"type": "string", "enum": ["eligible", "maybe", "ineligible"]}
     check_response = {
-        "type": "object", "required": ["results", "counts", "next_question", "focus", "date"],
+        "type": "object",
+        "required": ["results", "brief", "counts", "next_question", "focus", "date"],
         "properties": {
             "results": {"type": "array", "items": {
                 "type": "object",
-                "required": ["slug", "title", "status", "reasons", "url", "missing"],
+                "required": ["slug", "title", "status", "reasons", "url", "missing", "gets"],
                 "properties": {
                     "slug": str_, "title": str_, "summary": str_, "url": str_, "status": status,
                     "applies_online": {"type": "boolean"},
                     "missing": {"type": "array", "items": str_},
                     "reasons": {"type": "array", "items": {
-                        "type": "object", "required": ["text", "met", "basis", "step"],
+                        "type": "object", "required": ["text", "met", "basis"],
                         "properties": {
                             "text": str_, "met": {"type": ["boolean", "null"]},
                             "basis": {"type": ["string", "null"],
                                       "description": "这一条依据的文件和条款"},
                             "step": {"type": ["object", "null"], "required": ["text", "url"],
-                                     "description": "还差一步：先去办这件事",
+                                     "description": "还差一步：先去办这件事（没有就不给）",
                                      "properties": {"text": str_, "url": nullable_str}}}}},
-                    "gets": {"type": ["object", "null"], "required": ["text", "note", "basis"],
-                             "description": "能得到什么（一句话）",
-                             "properties": {"text": str_, "note": nullable_str,
-                                            "basis": nullable_str}},
-                    "in_force": in_force,
+                    "gets": {"type": ["object", "null"], "required": ["text"],
+                             "description": "能得到什么（一句话）；note：参考标准、已到期等说明",
+                             "properties": {"text": str_, "note": str_, "basis": str_}},
                     "notes": {"type": "array", "items": str_},
                 }}},
+            "brief": {"type": "boolean", "description": "是否省去了每项结果（还有问题要问）"},
             "focus": nullable_str,
             "date": str_,
             "counts": {"type": "object", "properties": {

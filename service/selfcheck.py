@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from functools import lru_cache, partial
+from functools import partial
+from itertools import islice
+from operator import itemgetter
 from typing import Any
 
 import msgspec
@@ -25,6 +27,7 @@ import msgspec
 from . import engine
 from .catalog import Catalog, Program
 from .errors import Encoded
+from .memo import Bounded
 from .facts import FACTS_BY_ID, question_json
 
 _STATUS_ORDER = {engine.ELIGIBLE: 0, engine.MAYBE: 1, engine.INELIGIBLE: 2}
@@ -49,108 +52,185 @@ def _step(s: engine.Step | None, own: str) -> dict[str, str | None] | None:
 
 
 def reason(r: engine.Reason, own: str) -> dict[str, Any]:
-    """One reason as people see it (the staff console shows the same)."""
-    return {"text": r.text, "met": r.met, "basis": _basis(r.basis), "step": _step(r.step, own)}
+    """One reason as people see it (the staff console shows the same); ``step`` only when
+    there is one."""
+    out = {"text": r.text, "met": r.met, "basis": _basis(r.basis)}
+    if r.step is not None:
+        out["step"] = _step(r.step, own)
+    return out
 
 
 def static_json(program: Program) -> bytes:
     """The parts of a program's result that never change, encoded: the opening of its JSON."""
     d = program.data
-    return _ENCODE({"slug": program.slug, "title": d.title, "summary": d.summary,
-                    "url": program.url, "applies_online": d.applies_online,
-                    "notes": [n.text for n in d.notes]})[:-1] + b","
+    out: dict[str, Any] = {"slug": program.slug, "title": d.title, "summary": d.summary,
+                           "url": program.url, "applies_online": d.applies_online}
+    if d.notes:
+        out["notes"] = [n.text for n in d.notes]
+    return _ENCODE(out)[:-1] + b","
+
+
+def _reason_json(r: engine.Reason, own: str) -> bytes:
+    return _ENCODE(reason(r, own))
+
+
+def gets_json(outcome: engine.Outcome) -> bytes:
+    """What the person gets: the line, its note (参考 …) and its source, when there are."""
+    g = outcome.gets
+    if g is None:
+        return b"null"
+    out = {"text": g.text}
+    if outcome.gets_note:
+        out["note"] = outcome.gets_note
+    if g.cite:
+        out["basis"] = g.cite
+    return _ENCODE(out)
 
 
 def result(program: Program, outcome: engine.Outcome, on: dt.date,
-           static: bytes | None = None,
-           encoded: Callable[[engine.Reason], bytes | None] = lambda r: None) -> bytes:
-    """One program's result as the API gives it, encoded (``encoded`` may already hold a
-    reason's JSON)."""
-    g = outcome.gets
-    gets = None if g is None else {"text": g.text, "note": outcome.gets_note or None,
-                                   "basis": g.cite or None}
+           memo: Memo | None = None, index: int = 0) -> bytes:
+    """The part of a program's result that depends on the answers, encoded: it follows
+    ``static_json`` (with a memo, built from the pieces the memo already holds)."""
+    if memo is None:
+        gets = gets_json(outcome)
+        reasons = b",".join(_ENCODE(reason(r, program.slug)) for r in outcome.reasons)
+    else:
+        gets = memo.piece(("gets", id(outcome.gets), outcome.gets_note), gets_json, outcome)
+        notice = program.scheme.notice(on) if program.scheme.lapsed(on) else None
+        reasons = b",".join([
+            memo.reason_json.get(id(r))
+            or (memo.piece(("notice", index, on), _reason_json, r, program.slug)
+                if r is notice else _reason_json(r, program.slug))
+            for r in outcome.reasons])
     return b"".join((
-        static or static_json(program),
-        b'"status":"', outcome.status.encode(), b'","reasons":[',
-        b",".join(encoded(r) or _ENCODE(reason(r, program.slug)) for r in outcome.reasons),
-        b'],"missing":', _ENCODE(outcome.missing), b',"gets":', _ENCODE(gets),
-        b',"in_force":', _ENCODE(program.in_force_state(on)), b"}",
+        b'"status":"', outcome.status.encode(), b'","reasons":[', reasons,
+        b'],"missing":', _ENCODE(outcome.missing), b',"gets":', gets, b"}",
     ))
 
 
 def entry(program: Program, index: int, answers: dict[str, Any], on: dt.date,
-          memo: Memo | None = None, frozen: dict[str, Any] | None = None) -> Entry:
-    if memo is None or frozen is None:
+          memo: Memo | None = None, view: dict[Any, Any] | None = None) -> Entry:
+    if memo is None or view is None:
         outcome = engine.evaluate(program.scheme, answers, on)
         encoded = result(program, outcome, on)
     else:
-        reason_of = partial(memo.reason, frozen, program.slug)
+        reason_of = partial(memo.reason, view, program.slug)
         outcome = engine.evaluate(program.scheme, answers, on, reason_of)
-        encoded = result(program, outcome, on, memo.static[index], memo.encoded_reason)
+        encoded = result(program, outcome, on, memo, index)
     order = (_STATUS_ORDER[outcome.status], -program.data.weight, -outcome.tailored, index)
     return order, outcome.status, outcome.missing, program.scheme.lapsed(on), encoded
+
+
+Narrowing = tuple[str, frozenset[str]]  # a list fact, and the options someone looks at
 
 
 class Memo:
     """Results already worked out, kept for reuse; the self-check itself stays pure.
 
     A program's result depends only on the answers to the facts it reads (its own, those of
-    the programs granting its steps, those of its what-you-get lines) and the day, and across
-    a crowd those values repeat (everyone from Zaozhuang gets the same "户口…在枣庄" reason), so
-    each program's entry is kept, already encoded, keyed by those values. Whole responses
-    are kept too, for repeated answer sets (the first screens of a job fair). Both are
-    bounded, so made-up answers cannot grow memory without limit.
+    the programs granting its steps, those of its what-you-get lines) — of a list such as
+    ``groups``, only the options it looks at — and the day. Across a crowd those values
+    repeat (everyone from Zaozhuang gets the same "户口…在枣庄" reason), so each program's
+    entry is kept, already encoded, keyed by those values, and so is each condition's
+    reason. Whole responses are kept too, for repeated answer sets (the first screens of a
+    job fair). All are bounded, so made-up answers cannot grow memory without limit.
+
+    Keys are read in one step (``operator.itemgetter``) from a per-request view of the
+    answers that already holds every narrowed list (see ``view``).
     """
 
     def __init__(self, catalog: Catalog, cache_size: int = 4096, per_program: int = 2048,
-                 per_rule: int = 16384):
+                 per_rule: int = 32768, whole_bytes: int = 128 << 20):
         self.catalog = catalog
         self.per_program = per_program
         self.per_rule = per_rule
         self.memos: list[dict[tuple, Entry]] = [{} for _ in catalog.programs]
         # a condition's reason, and its JSON, by the answers it reads (see ``reason``)
         self.reasons: dict[tuple, engine.Reason] = {}
-        self.reason_json: dict[int, bytes] = {}
+        self.reason_json: dict[int, bytes] = {}  # by id of a reason kept in self.reasons
+        self.pieces: dict[tuple, bytes] = {}
         self.static = [static_json(p) for p in catalog.programs]
-        self.whole = lru_cache(maxsize=cache_size)(self._whole)
+        self.narrowings: set[Narrowing] = set()
+        self.program_keys = [self._getter(p.scheme.facts, p.scheme.options)
+                             for p in catalog.programs]
+        self.rule_keys = {id(r): self._getter(r.reads, r.options)
+                          for p in catalog.programs for r in p.rules}
+        self.whole = Bounded(self._whole, lambda e: len(e.raw), cache_size, whole_bytes)
         self.cache_info = self.whole.cache_info
 
+    def _getter(self, facts: tuple[str, ...],
+                options: tuple[Narrowing, ...]) -> Callable[[dict[Any, Any]], tuple]:
+        narrow = dict(options)
+        names: list[Any] = []
+        for f in facts:
+            if f in narrow:
+                self.narrowings.add((f, narrow[f]))
+                names.append((f, narrow[f]))
+            else:
+                names.append(f)
+        getter = itemgetter(*names, "_on") if names else itemgetter("_on")
+        return getter if names else (lambda view: (getter(view),))
+
+    def view(self, frozen: dict[str, Any], on: dt.date) -> dict[Any, Any]:
+        """Every fact's answer (None when not given), each list also narrowed to the options
+        each program or condition looks at, and the day."""
+        v: dict[Any, Any] = dict.fromkeys(FACTS_BY_ID)
+        v.update(frozen)
+        for f, opts in self.narrowings:
+            x = frozen.get(f)
+            v[(f, opts)] = x if not x else tuple(o for o in x if o in opts)  # None, () or some
+        v["_on"] = on
+        return v
+
     def entry(self, i: int, program: Program, answers: dict[str, Any],
-              frozen: dict[str, Any], on: dt.date) -> Entry:
+              view: dict[Any, Any], on: dt.date) -> Entry:
         memo = self.memos[i]
-        key = (on, *map(frozen.get, program.scheme.facts))
+        key = self.program_keys[i](view)
         hit = memo.get(key)
         if hit is None:
-            hit = entry(program, i, answers, on, self, frozen)
+            hit = entry(program, i, answers, on, self, view)
             if len(memo) >= self.per_program:
-                memo.clear()
+                _forget_oldest(memo)
             if self.per_program:
                 memo[key] = hit
         return hit
 
-    def reason(self, frozen: dict[str, Any], own: str, rule: engine.Rule, answers: Any,
+    def reason(self, view: dict[Any, Any], own: str, rule: engine.Rule, answers: Any,
                year: int) -> engine.Reason:
         """A condition's reason depends only on the answers it reads: a program's whole
         answers may be new while most of its conditions' values have been seen before."""
-        key = (id(rule), year, *map(frozen.get, rule.reads))
+        key = (id(rule), self.rule_keys[id(rule)](view))
         hit = self.reasons.get(key)
         if hit is None:
             hit = engine.reason(rule, answers, year)
             if len(self.reasons) >= self.per_rule:
-                self.reasons.clear()
-                self.reason_json.clear()
+                for k in list(islice(self.reasons, len(self.reasons) // 2)):
+                    self.reason_json.pop(id(self.reasons.pop(k)), None)
             if self.per_rule:
                 self.reasons[key] = hit
                 self.reason_json[id(hit)] = _ENCODE(reason(hit, own))
         return hit
 
-    def encoded_reason(self, r: engine.Reason) -> bytes | None:
-        """The JSON of a reason this memo gave out (kept alive with it), or None."""
-        return self.reason_json.get(id(r))
+    def piece(self, key: tuple, build: Callable[..., bytes], *args: Any) -> bytes:
+        """A small encoded piece of a result (what-you-get, dates), built once. Keys hold ids
+        of objects the catalog keeps alive; dates bound how many there can be."""
+        hit = self.pieces.get(key)
+        if hit is None:
+            if len(self.pieces) >= self.per_rule:
+                self.pieces.clear()
+            hit = self.pieces[key] = build(*args)
+        return hit
 
     def _whole(self, key: tuple, on: dt.date, skip: tuple[str, ...],
-               focus: str | None) -> Encoded:
-        return _check(self.catalog, dict(key), on, skip, focus, self)
+               focus: str | None, brief: bool) -> Encoded:
+        return _check(self.catalog, dict(key), on, skip, focus, self, brief)
+
+
+def _forget_oldest(memo: dict) -> None:
+    """Make room in a full memo: the older half goes (dicts keep insertion order), so the
+    answers a crowd is giving now stay."""
+    for k in list(islice(memo, len(memo) // 2)):
+        del memo[k]
 
 
 def _freeze(answers: dict[str, Any]) -> tuple:
@@ -160,24 +240,31 @@ def _freeze(answers: dict[str, Any]) -> tuple:
 
 def check(catalog: Catalog, answers: dict[str, Any], on: dt.date,
           skip: Iterable[str] = (), focus: str | None = None,
-          memo: Memo | None = None) -> Encoded:
+          memo: Memo | None = None, brief: bool = False) -> Encoded:
     """The self-check's answer for validated answers, as of ``on``, as an encoded JSON body.
 
     ``skip`` are questions the person answered "不知道" (not asked again); ``focus`` is the
-    program whose guide they came from (its questions first, its result first)."""
+    program whose guide they came from (its questions first, its result first). ``brief``
+    leaves the results out while there is a next question (the counts and the question are
+    all a phone shows between questions: a tenth of the bytes on a slow network)."""
     skip = tuple(sorted(set(skip)))
     if memo is not None:
-        return memo.whole(_freeze(answers), on, skip, focus)
-    return _check(catalog, dict(_freeze(answers)), on, skip, focus, None)
+        return memo.whole(_freeze(answers), on, skip, focus, brief)
+    return _check(catalog, dict(_freeze(answers)), on, skip, focus, None, brief)
 
 
 def _check(catalog: Catalog, frozen: dict[str, Any], on: dt.date, skip: tuple[str, ...],
-           focus: str | None, memo: Memo | None) -> Encoded:
+           focus: str | None, memo: Memo | None, brief: bool = False) -> Encoded:
     # lists are tuples in ``frozen`` (hashable, for the memo keys); the engine reads lists
     answers = {k: list(v) if isinstance(v, tuple) else v for k, v in frozen.items()}
     programs = catalog.programs
-    entries = [memo.entry(i, p, answers, frozen, on) if memo is not None
-               else entry(p, i, answers, on) for i, p in enumerate(programs)]
+    if memo is not None:
+        view = memo.view(frozen, on)
+        entries = [memo.entry(i, p, answers, view, on) for i, p in enumerate(programs)]
+        static = memo.static
+    else:
+        entries = [entry(p, i, answers, on) for i, p in enumerate(programs)]
+        static = [static_json(p) for p in programs]
     # A program past its stated end cannot be 符合 whatever the answers: its result is 可能
     # with the 12333 notice at best, so no question is asked only to settle it.
     undecided = [(programs[i].rules, e[3], e[2]) for i, e in enumerate(entries)
@@ -190,11 +277,19 @@ def _check(catalog: Catalog, frozen: dict[str, Any], on: dt.date, skip: tuple[st
     counts = {s: 0 for s in _STATUS_ORDER}
     for e in entries:
         counts[e[1]] += 1
+    brief = brief and nq is not None
     # the program the person came from comes first, whatever its status
-    order = sorted(range(len(entries)),
-                   key=lambda i: (programs[i].slug != focus, entries[i][0]))
+    order = [] if brief else sorted(range(len(entries)), key=[e[0] for e in entries].__getitem__)
+    if focus and not brief:
+        first = next(i for i, p in enumerate(programs) if p.slug == focus)
+        order.remove(first)
+        order.insert(0, first)
+    parts: list[bytes] = []
+    for i in order:
+        parts += (b",", static[i], entries[i][4])
     return Encoded(b"".join((
-        b'{"results":[', b",".join(entries[i][4] for i in order), b'],"counts":',
+        b'{"results":[', *parts[1:], b'],"brief":',
+        b"true" if brief else b"false", b',"counts":',
         _ENCODE(counts), b',"focus":', _ENCODE(focus), b',"date":', _ENCODE(on.isoformat()),
         b',"next_question":',
         _ENCODE(question_json(FACTS_BY_ID[nq], on.year) if nq else None), b"}",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from functools import lru_cache
 from typing import Any
 
 from starlette.requests import Request
@@ -18,6 +17,7 @@ from starlette.responses import Response
 from .. import clock, selfcheck
 from ..catalog import Catalog
 from ..errors import ApiError, Encoded, cached_json
+from ..memo import Bounded
 from ..facts import FACTS, FACTS_BY_ID, question_json, validate_answers
 from ._body import decode_object, json_bytes, reject_unknown
 
@@ -57,20 +57,21 @@ def _date(value: Any, today: dt.date) -> dt.date:
     return on
 
 
-def make_body_checker(catalog: Catalog, memo: selfcheck.Memo, cache_size: int = 4096):
+def make_body_checker(catalog: Catalog, memo: selfcheck.Memo, cache_size: int = 4096,
+                      cache_bytes: int = 128 << 20):
     """(raw request body, today) -> (answer, campaign, starting), for valid bodies.
 
     ``starting`` is true for a check with no answers yet: the first screen of a self-check.
 
     The page sends answers in a fixed order, so at a job fair the same bytes arrive again and
-    again; a valid body's answer is kept by its bytes, skipping decoding and validation.
-    Invalid bodies raise ApiError and are never kept.
+    again; a valid body's answer is kept by its bytes, skipping decoding and validation
+    (within a budget of entries and bytes: see service/memo.py). Invalid bodies raise
+    ApiError and are never kept.
     """
 
-    @lru_cache(maxsize=cache_size)
     def check_body(raw: bytes, today: dt.date) -> tuple[Encoded, str, bool]:
         data = decode_object(raw)
-        reject_unknown(data, {"answers", "campaign", "skip", "focus", "date"})
+        reject_unknown(data, {"answers", "campaign", "skip", "focus", "date", "brief"})
         campaign = data.get("campaign")
         if campaign is not None and not (isinstance(campaign, str)
                                          and CAMPAIGN_RE.match(campaign)):
@@ -86,11 +87,16 @@ def make_body_checker(catalog: Catalog, memo: selfcheck.Memo, cache_size: int = 
             raise ApiError(422, "unknown_program", "没有这项政策。",
                            [{"field": "focus", "message": "没有这项政策。"}])
         on = _date(data.get("date"), today)
+        brief = data.get("brief", False)
+        if not isinstance(brief, bool):
+            raise ApiError(422, "invalid_brief", "brief 应该是 true 或 false。",
+                           [{"field": "brief", "message": "应该是 true 或 false。"}])
         # answers are plausible relative to today, whatever day the check is made as of
         answers, errors = validate_answers(data.get("answers", {}), today.year)
         if errors:
             raise ApiError(422, "invalid_answers", "有的回答不对，请按提示改一下。", errors)
-        body = selfcheck.check(catalog, answers, on, skip, focus, memo)
+        body = selfcheck.check(catalog, answers, on, skip, focus, memo, brief)
         return body, campaign or "", not answers
 
-    return check_body
+    return Bounded(check_body, lambda answer: len(answer[0].raw) + 256, cache_size,
+                   cache_bytes)
