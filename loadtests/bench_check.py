@@ -131,26 +131,25 @@ def main() -> None:
                        {"DATABASE_URL": db, "LOG_LEVEL": "warning",
                         "CONTENT_DIR": str(old / "content"),
                         "SITE_DIR": str(ROOT / "build" / "site")}, before_port, cwd=old)
+    def compare(kind: str, left: int, right: int, script: Path,
+                names: tuple[str, str]) -> None:
+        alternate(kind, args.rounds, lambda: wrk(left, "/api/check", script, args.seconds),
+                  lambda: wrk(right, "/api/check", script, args.seconds), names)
+
     try:
         for kind in ("crowd", "crowd-full", "distinct"):
             lines = tmp / f"{kind}.txt"
             lines.write_text("\n".join(bodies(kind)) + "\n")
             script = tmp / f"{kind}.lua"
             script.write_text(LUA % lines)
-            alternate(kind, args.rounds,
-                      lambda: wrk(bare_port, "/api/check", script, args.seconds),
-                      lambda: wrk(app_port, "/api/check", script, args.seconds),
-                      ("bare rps", "check rps"))
+            compare(kind, bare_port, app_port, script, ("bare rps", "check rps"))
             if before is not None and kind != "crowd":  # the earlier page sent no `brief`
                 # only the bodies both versions accept (new answers are new vocabulary)
                 both = tmp / f"{kind}-both.txt"
                 both.write_text("\n".join(accepted(before_port, lines)) + "\n")
                 script_both = tmp / f"{kind}-both.lua"
                 script_both.write_text(LUA % both)
-                alternate(kind, args.rounds,
-                          lambda: wrk(before_port, "/api/check", script_both, args.seconds),
-                          lambda: wrk(app_port, "/api/check", script_both, args.seconds),
-                          ("before rps", "after rps"))
+                compare(kind, before_port, app_port, script_both, ("before rps", "after rps"))
         crowd = tmp / "crowd.lua"
         alternate("scan", args.rounds,
                   lambda: wrk(app_port, "/api/check", crowd, args.seconds),

@@ -140,3 +140,34 @@ def fill_application(page, name: str, id_number: str, phone: str, district: str 
     page.get_by_label("手机号 *").fill(phone)
     page.get_by_label(district).check()
     page.get_by_label("我已看过，同意以上说明").check()
+
+
+def click_answer(page, answer) -> None:
+    """Answer the question on screen by tapping: a number, boxes to tick (a list), or a
+    button ("是", "都不是", an option)."""
+    if isinstance(answer, int):
+        page.get_by_role("spinbutton").fill(str(answer))
+        page.get_by_role("button", name="确定", exact=True).click()
+    elif isinstance(answer, list):
+        for label in answer:
+            page.get_by_label(label).check()
+        page.get_by_role("button", name="选好了" if answer else "都不是", exact=True).click()
+    else:
+        page.get_by_role("button", name=answer, exact=True).click()
+
+
+def answer_self_check(page, answers: dict, answer_one=click_answer) -> int:
+    """Answer every question the self-check asks (``answers`` maps the start of a
+    question's text to the answer); returns how many were asked."""
+    asked = 0
+    for _ in range(30):
+        page.locator("#jy-q, #jy-results").first.wait_for()
+        if page.locator("#jy-results").count():
+            return asked
+        question = page.locator("#jy-q").inner_text()
+        answer_one(page, answers[next(k for k in answers if question.startswith(k))])
+        asked += 1
+        page.wait_for_function(
+            "q => !document.getElementById('jy-q') || "
+            "document.getElementById('jy-q').textContent !== q", arg=question)
+    raise AssertionError("the self-check never showed results")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from browserkit import (PASSWORD, PROGRAM, REVIEWER, assert_accessible, fill_application,
-                        make_id, open_phone, scroll_width)
+from browserkit import (PASSWORD, PROGRAM, REVIEWER, answer_self_check, assert_accessible,
+                        click_answer, fill_application, make_id, open_phone, scroll_width)
 
 # How a 52-year-old woman from Tengzhou who was laid off answers the self-check.
 ANSWERS = {
@@ -29,26 +29,7 @@ ANSWERS = {
 
 def answer_until_results(page, keyboard: bool = False) -> int:
     """Answer every question the self-check asks; returns how many were asked."""
-    asked = 0
-    for _ in range(30):
-        page.locator("#jy-q, #jy-results").first.wait_for()
-        if page.locator("#jy-results").count():
-            return asked
-        question = page.locator("#jy-q").inner_text()
-        key = next(k for k in ANSWERS if question.startswith(k))
-        answer = ANSWERS[key]
-        asked += 1
-        if keyboard:
-            answer_by_keyboard(page, answer)
-        elif isinstance(answer, int):
-            page.get_by_role("spinbutton").fill(str(answer))
-            page.get_by_role("button", name="确定", exact=True).click()
-        else:
-            page.get_by_role("button", name=answer, exact=True).click()
-        page.wait_for_function(
-            "q => !document.getElementById('jy-q') || document.getElementById('jy-q').textContent !== q",
-            arg=question)
-    raise AssertionError("the self-check never showed results")
+    return answer_self_check(page, ANSWERS, answer_by_keyboard if keyboard else click_answer)
 
 
 def focused_text(page) -> str:

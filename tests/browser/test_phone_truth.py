@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from browserkit import assert_accessible, scroll_width
+from browserkit import answer_self_check, assert_accessible, scroll_width
 
 from service.config import ROOT
 
@@ -42,28 +42,6 @@ RIDER = {
 }
 
 
-def answer_all(page, answers: dict) -> None:
-    for _ in range(30):
-        page.locator("#jy-q, #jy-results").first.wait_for()
-        if page.locator("#jy-results").count():
-            return
-        question = page.locator("#jy-q").inner_text()
-        answer = answers[next(k for k in answers if question.startswith(k))]
-        if isinstance(answer, int):
-            page.get_by_role("spinbutton").fill(str(answer))
-            page.get_by_role("button", name="确定", exact=True).click()
-        elif isinstance(answer, list):
-            for label in answer:
-                page.get_by_label(label).check()
-            page.get_by_role("button", name="选好了" if answer else "都不是", exact=True).click()
-        else:
-            page.get_by_role("button", name=answer, exact=True).click()
-        page.wait_for_function(
-            "q => !document.getElementById('jy-q') || document.getElementById('jy-q').textContent !== q",
-            arg=question)
-    raise AssertionError("the self-check never showed results")
-
-
 def card(page, title: str):
     return page.locator("li.jy-result", has=page.get_by_role("link", name=title, exact=True))
 
@@ -78,7 +56,7 @@ def save(page, name: str) -> None:
 def test_a_woman_laid_off_at_48_sees_steps_not_refusals(phone, server):
     page = phone.new_page()
     page.goto(server.url("/check/"))
-    answer_all(page, LAID_OFF)
+    answer_self_check(page, LAID_OFF)
     for title in ("就业困难人员援助、“零就业”家庭清零", "公益性岗位（城镇、乡村）"):
         c = card(page, title)
         assert "jy-maybe" in c.get_attribute("class"), title
@@ -105,7 +83,7 @@ def test_a_rider_from_the_injury_guide_sees_that_guide_first(phone, server):
     page = phone.new_page()
     page.goto(server.url("/guides/gig-injury-insurance-subsidy/"))
     page.get_by_role("link", name="测一测我能不能办").click()
-    answer_all(page, RIDER)
+    answer_self_check(page, RIDER)
     first = page.locator("li.jy-result").first
     assert "新就业形态" in first.inner_text() or "职业伤害" in first.inner_text()
     assert "jy-ineligible" not in first.get_attribute("class")
