@@ -194,7 +194,7 @@ def cmd_campaign(args: argparse.Namespace, settings: Settings) -> int:
 
     from . import campaigns, qr
     from .catalog import load_catalog
-    from .console import labels_html, poster_html
+    from .printables import labels_html, poster_html
     from .models import Campaign
 
     catalog = load_catalog(settings.content_dir)

@@ -23,12 +23,18 @@ from tortoise.exceptions import IntegrityError
 
 from . import clock
 from .catalog import Catalog
+from .errors import ApiError
 from .facts import DISTRICT_LABELS
 from .models import Application, Campaign, Tally
 from .reference import ALPHABET
+from .staff import Session, audit, require_admin
+from .tally import TallyBuffer
 
 KINDS = {"job_fair": "招聘会", "village": "进村入户", "office": "办事窗口", "online": "线上"}
 CODE = re.compile(r"^[2-9A-HJ-NP-Z]{4,12}$")
+# The campaign code a page sends with a self-check or an application, as the phone kept it:
+# checked for shape only (an unknown or retired code is simply counted under itself).
+FIELD = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 SCAN_LINE = "微信扫一扫，1分钟查你能领哪些补贴"
 
 
@@ -117,6 +123,65 @@ class CampaignCache:
         self.loaded_at = float("-inf")
 
 
+async def find(code: str) -> Campaign:
+    normalized = normalize_code(code)
+    row = await Campaign.get_or_none(code=normalized) if normalized else None
+    if row is None:
+        raise ApiError(404, "campaign_not_found", "没有这个活动。")
+    return row
+
+
+def _date(value: Any, field: str) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ApiError(422, "invalid_campaign", "日期格式是 2027-03-01。",
+                       [{"field": field, "message": "日期格式是 2027-03-01。"}]) from None
+
+
+async def make(session: Session, data: dict[str, Any], catalog: Catalog,
+               cache: CampaignCache) -> Campaign:
+    """Create a campaign from form or JSON fields (admins only; audited)."""
+    require_admin(session)
+    text = {k: data.get(k, "") for k in ("name", "kind", "target", "district", "place")}
+    if not all(isinstance(v, str) for v in text.values()):
+        raise ApiError(422, "invalid_campaign", "请填写活动名称、类型和二维码指向的页面。")
+    try:
+        made = await create(
+            text["name"], text["kind"], text["target"] or "/", catalog,
+            district=text["district"], place=text["place"],
+            starts_on=_date(data.get("starts_on"), "starts_on"),
+            ends_on=_date(data.get("ends_on"), "ends_on"), created_by=session.username)
+    except CampaignError as e:
+        raise ApiError(422, "invalid_campaign", str(e)) from None
+    await audit(session.username, "campaign_create", made.code, made.name)
+    cache.forget()
+    return made
+
+
+async def retire(session: Session, code: str, cache: CampaignCache) -> Campaign:
+    """Stop a code: its scans land on the home page from now on (admins only; audited)."""
+    require_admin(session)
+    row = await find(code)
+    await Campaign.filter(id=row.id).update(active=False)
+    await audit(session.username, "campaign_retire", row.code, row.name)
+    cache.forget()
+    row.active = False
+    return row
+
+
+def with_link(c: Campaign, base_url: str) -> dict[str, Any]:
+    return {**describe(c), "short_link": short_link(base_url, c.code)}
+
+
+async def one(row: Campaign, base_url: str, tally: TallyBuffer) -> dict[str, Any]:
+    """One campaign with its totals and its funnel by day and hour (counts written first,
+    so the figures are current)."""
+    await tally.flush()
+    [totals] = (await figures(row.code))["campaigns"]
+    return {**with_link(row, base_url), **totals, **await funnel(row.code)}
 
 
 def describe(c: Campaign) -> dict[str, Any]:

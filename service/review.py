@@ -29,16 +29,12 @@ from .identity import mask_id, mask_phone
 from .models import Application, ApplicationEvent
 from .pii import InvalidToken, Vault
 from .reference import display, normalize
-from .staff import Session, audit, now
+from .staff import Session, audit, forbidden, now
 
 PER_PAGE = 50
 NOTE_MAX = 500
 # A message to the applicant is required when they must act or want to know why.
 NOTE_REQUIRED = {workflow.NEED_INFO, workflow.REJECTED}
-
-
-def forbidden() -> ApiError:
-    return ApiError(403, "forbidden", "你的账号没有这个权限。")
 
 
 def not_found() -> ApiError:

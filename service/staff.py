@@ -6,13 +6,16 @@
   own CSRF token, which every state-changing call must send back. Sessions end after
   ``SESSION_IDLE`` without use or ``SESSION_MAX`` in all, and at logout.
 - Sign-in failures are throttled per username and per client (service.throttle), with the
-  same answer whether or not the username exists.
+  same answer whether or not the username exists, and audited.
+- Accounts are made and stopped by administrators; every change is in the audit log.
+The HTTP side (cookies, forms, status codes) is service/api/staff.py and service/console.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -21,7 +24,10 @@ from argon2 import PasswordHasher
 from starlette.concurrency import run_in_threadpool
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from typing import Any
+
 from . import clock
+from .errors import ApiError
 from .facts import DISTRICT_LABELS
 from .models import AuditEntry, Staff, StaffSession
 
@@ -155,3 +161,121 @@ AUDIT_LABELS = {
     "staff_create": "新建账号", "staff_disable": "停用账号", "purge": "删除到期的个人信息",
     "campaign_create": "新建二维码活动", "campaign_retire": "停用二维码活动",
 }
+
+
+def forbidden() -> ApiError:
+    return ApiError(403, "forbidden", "你的账号没有这个权限。")
+
+
+def require_admin(session: Session) -> None:
+    if session.role != "admin":
+        raise forbidden()
+
+
+def describe_session(session: Session) -> dict[str, Any]:
+    """Who is signed in, as the console and GET /api/staff/me show it."""
+    s = session.staff
+    return {"username": s.username, "role": s.role, "role_text": ROLES[s.role],
+            "district": s.district, "csrf_token": session.csrf}
+
+
+def describe_account(s: Staff) -> dict[str, Any]:
+    return {"username": s.username, "role": s.role, "role_text": ROLES[s.role],
+            "district": s.district, "active": s.active,
+            "created_at": clock.local_text(s.created_at)}
+
+
+async def accounts() -> list[dict[str, Any]]:
+    return [describe_account(s) for s in await Staff.all().order_by("username")]
+
+
+async def sign_in(username: Any, password: Any, client: str, vault: Any,
+                  client_throttle: Any, user_throttle: Any) -> tuple[str, Session]:
+    """Check a sign-in, throttled per client and per username (existing or not); every
+    failure and lock-out is audited. Returns the new session's cookie token and session."""
+    if not (isinstance(username, str) and isinstance(password, str)) or not (
+            0 < len(username) <= 64 and 0 < len(password) <= 256):
+        raise ApiError(422, "invalid_login", "请填写用户名和密码。",
+                       [{"field": "username", "message": "请填写用户名和密码。"}])
+    username = username.strip().lower()
+    user_key = vault.digest("login-user", username)
+    try:
+        await client_throttle.guard(client)
+        await user_throttle.guard(user_key)
+    except ApiError:
+        await audit("", "login_locked", username)
+        raise
+    found = await check_password(username, password)
+    if found is None:
+        await client_throttle.strike(client)
+        await user_throttle.strike(user_key)
+        await audit("", "login_failed", username)
+        raise ApiError(401, "login_failed", "用户名或密码不对。")
+    token, session = await start_session(found)
+    await audit(found.username, "login")
+    return token, session
+
+
+async def sign_out(session: Session) -> None:
+    await end_session(session)
+    await audit(session.username, "logout")
+
+
+async def make_account(session: Session, username: Any, password: Any, role: Any,
+                       district: Any) -> Staff:
+    """An administrator makes an account (audited); weak passwords are refused."""
+    require_admin(session)
+    if not all(isinstance(v, str) for v in (username, password, role, district)):
+        raise ApiError(422, "invalid_account", "请填写用户名、密码和角色。")
+    try:
+        made = await create_staff(username.strip().lower(), password, role, district)
+    except AccountError as e:
+        raise ApiError(422, "invalid_account", str(e)) from None
+    await audit(session.username, "staff_create", made.username,
+                f"{made.role} {made.district}".strip())
+    return made
+
+
+async def disable_staff(session: Session, username: str) -> None:
+    """Stop an account (its sessions end at their next request)."""
+    require_admin(session)
+    if username == session.username:
+        raise ApiError(422, "cannot_disable_self", "不能停用自己的账号。")
+    if not await Staff.filter(username=username, active=True).update(active=False):
+        raise ApiError(404, "account_not_found", "没有这个账号。")
+    await audit(session.username, "staff_disable", username)
+
+
+def _audit_row(e: AuditEntry) -> dict[str, str]:
+    return {"at": clock.local_text(e.at), "actor": e.actor, "action": e.action,
+            "action_text": AUDIT_LABELS.get(e.action, e.action),
+            "target": e.target, "detail": e.detail}
+
+
+async def audit_page(session: Session, page_param: str = "1", action: str = "") -> dict[str, Any]:
+    """A page of the audit log (100 entries), newest first (admins only)."""
+    require_admin(session)
+    page = int(page_param) if page_param.isdigit() and 0 < int(page_param) < 100000 else 1
+    q = AuditEntry.all()
+    if action:
+        q = q.filter(action=action)
+    total = await q.count()
+    rows = await q.order_by("-at", "-id").offset((page - 1) * 100).limit(100)
+    return {"entries": [_audit_row(e) for e in rows], "page": page, "total": total}
+
+
+async def authenticate(token: str | None, csrf: str | None = None) -> Session:
+    """The signed-in staff member for a cookie token; for a state change, ``csrf`` is the
+    token they sent back (401 not signed in, 403 a stale page)."""
+    session = await find_session(token)
+    if session is None:
+        raise ApiError(401, "not_logged_in", "请先登录。")
+    if csrf is not None and not hmac.compare_digest(csrf.encode(), session.csrf.encode()):
+        raise ApiError(403, "csrf_failed", "页面已过期，请刷新后再试。")
+    return session
+
+
+def cookie_options(public_base_url: str) -> dict[str, Any]:
+    """How the session cookie is set: HttpOnly, SameSite=Strict, Secure over HTTPS."""
+    return {"max_age": int(SESSION_MAX.total_seconds()), "path": "/", "httponly": True,
+            "samesite": "strict", "secure": public_base_url.startswith("https://")}

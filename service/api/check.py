@@ -14,14 +14,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .. import clock, selfcheck
+from .. import campaigns, clock, selfcheck
 from ..catalog import Catalog
 from ..errors import ApiError, Encoded, cached_json
 from ..memo import Bounded
 from ..facts import FACTS, FACTS_BY_ID, question_json, validate_answers
 from ._body import decode_object, json_bytes, reject_unknown
 
-CAMPAIGN_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
 
@@ -74,7 +73,7 @@ def make_body_checker(catalog: Catalog, memo: selfcheck.Memo, cache_size: int = 
         reject_unknown(data, {"answers", "campaign", "skip", "focus", "date", "brief"})
         campaign = data.get("campaign")
         if campaign is not None and not (isinstance(campaign, str)
-                                         and CAMPAIGN_RE.match(campaign)):
+                                         and campaigns.FIELD.match(campaign)):
             raise ApiError(422, "invalid_campaign", "二维码活动编号不对。",
                            [{"field": "campaign", "message": "活动编号只含字母、数字，最长32位。"}])
         skip = data.get("skip", [])

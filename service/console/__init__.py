@@ -17,13 +17,11 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from .. import campaigns, qr, review, staff as accounts, workflow
-from ..api import campaigns as campaign_api, staff as api
-from ..catalog import Catalog
-from ..models import Campaign
+from .. import campaigns, printables, qr, review, staff as accounts, workflow
 from ..clock import today
 from ..errors import ApiError
-from ..models import Staff
+from ..models import Campaign
+from ..throttle import client_of
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -64,8 +62,8 @@ async def signed_in(request: Request, form: Any = None) -> accounts.Session:
     if form is not None:
         token = form.get("csrf_token", "")
         csrf = token if isinstance(token, str) else ""
-    session = await api.session_of(request, csrf)
-    request.state.me = api.whoami(session)
+    session = await accounts.authenticate(request.cookies.get(accounts.COOKIE), csrf)
+    request.state.me = accounts.describe_session(session)
     return session
 
 
@@ -82,23 +80,25 @@ async def login_page(request: Request) -> Response:
         return page(request, "login.html")
     form = await request.form()
     username, password = form.get("username", ""), form.get("password", "")
+    state = request.app.state
     try:
-        token, _ = await api.sign_in(request, username, password)
+        token, _ = await accounts.sign_in(username, password, client_of(request, state.vault),
+                                          state.vault, state.login_client_throttle,
+                                          state.login_user_throttle)
     except ApiError as e:
         if e.status not in (401, 422, 429):
             raise
         return page(request, "login.html", e.status, e.headers, error=e.message,
                     username=username if isinstance(username, str) else "")
     response = RedirectResponse("/staff/", 303)
-    api.set_session_cookie(request, response, token)
+    response.set_cookie(accounts.COOKIE, token,
+                        **accounts.cookie_options(state.settings.public_base_url))
     return response
 
 
 @console
 async def logout(request: Request) -> Response:
-    session = await signed_in(request, await request.form())
-    await accounts.end_session(session)
-    await accounts.audit(session.username, "logout")
+    await accounts.sign_out(await signed_in(request, await request.form()))
     response = to_login()
     response.delete_cookie(accounts.COOKIE, path="/")
     return response
@@ -163,13 +163,14 @@ async def summary(request: Request) -> Response:
 @console
 async def audit(request: Request) -> Response:
     session = await signed_in(request)
-    data = await api.audit_entries(session, request.query_params)
+    q = request.query_params
+    data = await accounts.audit_page(session, q.get("page", "1"), q.get("action", ""))
     return page(request, "audit.html", me=request.state.me, data=data)
 
 
 async def _accounts_page(request: Request, error: str = "", status: int = 200) -> Response:
-    rows = [api.account_json(s) for s in await Staff.all().order_by("username")]
-    return page(request, "accounts.html", status, me=request.state.me, accounts=rows,
+    return page(request, "accounts.html", status, me=request.state.me,
+                accounts=await accounts.accounts(),
                 error=error)
 
 
@@ -177,11 +178,11 @@ async def _accounts_page(request: Request, error: str = "", status: int = 200) -
 async def accounts_page(request: Request) -> Response:
     form = await request.form() if request.method == "POST" else None
     session = await signed_in(request, form)
-    api.admin_only(session)
+    accounts.require_admin(session)
     if form is None:
         return await _accounts_page(request)
     try:
-        await api.make_account(session, *(form.get(k, "") for k in (
+        await accounts.make_account(session, *(form.get(k, "") for k in (
             "username", "password", "role", "district")))
     except ApiError as e:
         return await _accounts_page(request, e.message, e.status)
@@ -192,46 +193,12 @@ async def accounts_page(request: Request) -> Response:
 async def disable(request: Request) -> Response:
     session = await signed_in(request, await request.form())
     try:
-        await api.disable_staff(session, request.path_params["username"])
+        await accounts.disable_staff(session, request.path_params["username"])
     except ApiError as e:
         if e.status == 403:
             raise
         return await _accounts_page(request, e.message, e.status)
     return RedirectResponse("/staff/accounts", 303)
-
-
-def target_title(target: str, catalog: Catalog) -> str:
-    if target.startswith("/guides/") and target.strip("/").split("/")[-1] in catalog.by_slug:
-        return "指南：" + catalog.by_slug[target.strip("/").split("/")[-1]].data.title
-    return {"/": "首页", "/check/": "自测：我能办哪些", "/apply/": "在线申请",
-            "/guides/": "全部政策"}.get(target, target)
-
-
-def poster_html(c: Campaign, base_url: str, catalog: Catalog, standalone: bool) -> str:
-    """An A4 poster: the QR at 11 cm, what scanning gives, the link as text, 12333."""
-    link = campaigns.short_link(base_url, c.code)
-    slug = c.target.strip("/").split("/")[-1] if c.target.startswith("/guides/") else ""
-    program = catalog.by_slug.get(slug)
-    headline = program.data.title if program else "就业补贴和服务"
-    scan_line = (f"微信扫一扫，1分钟看懂{program.data.title}怎么办" if program
-                 else campaigns.SCAN_LINE)
-    return templates.get_template("poster.html").render(
-        c=c, link=link, headline=headline, scan_line=scan_line, qr_svg=qr.svg(link),
-        css_inline=_print_css() if standalone else "")
-
-
-def labels_html(c: Campaign, base_url: str, catalog: Catalog, standalone: bool) -> str:
-    """A sheet of small labels, one per guide, each with its own QR (for notice boards)."""
-    labels = []
-    for p in catalog.programs:
-        link = campaigns.short_link(base_url, c.code, p.slug)
-        labels.append({"title": p.data.title, "link": link, "qr_svg": qr.svg(link)})
-    return templates.get_template("labels.html").render(
-        c=c, labels=labels, css_inline=_print_css() if standalone else "")
-
-
-def _print_css() -> str:
-    return (HERE / "static" / "print.css").read_text()
 
 
 @console
@@ -241,13 +208,14 @@ async def campaigns_page(request: Request) -> Response:
     error, status = "", 200
     if form is not None:
         try:
-            made = await campaign_api.make(request, session, dict(form))
+            made = await campaigns.make(session, dict(form), request.app.state.catalog,
+                                        request.app.state.campaigns)
             return RedirectResponse(f"/staff/campaigns/{made.code}", 303)
         except ApiError as e:
             if e.status != 422:
                 raise
             error, status = e.message, e.status
-    await campaign_api.flushed(request)
+    await request.app.state.tally.flush()
     f = await campaigns.figures()
     return page(request, "campaigns.html", status, me=request.state.me, f=f, error=error,
                 programs=request.app.state.catalog.programs)
@@ -255,20 +223,17 @@ async def campaigns_page(request: Request) -> Response:
 
 async def _campaign(request: Request) -> Campaign:
     await signed_in(request)
-    return await campaign_api.find(request.path_params["code"])
+    return await campaigns.find(request.path_params["code"])
 
 
 @console
 async def campaign_page(request: Request) -> Response:
     row = await _campaign(request)
     state = request.app.state
-    c = await campaign_api.one(request, row)
+    c = await campaigns.one(row, state.settings.public_base_url, state.tally)
     return page(request, "campaign.html", me=request.state.me, c=c,
                 qr_svg=qr.svg(c["short_link"]),
-                target_title=target_title(row.target, state.catalog))
-
-
-PRINTS = {"poster": poster_html, "labels": labels_html}
+                target_title=printables.target_title(row.target, state.catalog))
 
 
 @console
@@ -276,7 +241,7 @@ async def printable(request: Request) -> Response:
     """The A4 poster or the label sheet, to print from the browser."""
     row = await _campaign(request)
     state = request.app.state
-    render = PRINTS.get(request.path_params["sheet"])
+    render = printables.SHEETS.get(request.path_params["sheet"])
     if render is None:
         raise ApiError(404, "not_found", "没有这个页面。")
     return HTMLResponse(render(row, state.settings.public_base_url, state.catalog, False))
@@ -296,10 +261,16 @@ async def qr_image(request: Request) -> Response:
         "content-disposition": f'attachment; filename="{name}.png"'})
 
 
+async def print_css(request: Request) -> Response:
+    """The posters' and labels' stylesheet, for printing them from the console."""
+    return Response(printables.print_css(), media_type="text/css")
+
+
 @console
 async def retire(request: Request) -> Response:
     session = await signed_in(request, await request.form())
-    row = await campaign_api.retire(request, session, request.path_params["code"])
+    row = await campaigns.retire(session, request.path_params["code"],
+                                 request.app.state.campaigns)
     return RedirectResponse(f"/staff/campaigns/{row.code}", 303)
 
 
@@ -320,5 +291,6 @@ routes = [
     Route("/campaigns/{code}/qr.{ext:str}", qr_image, methods=["GET"]),
     Route("/campaigns/{code}/{sheet:str}", printable, methods=["GET"]),  # poster, labels
     Route("/campaigns/{code}/retire", retire, methods=["POST"]),
+    Route("/static/print.css", print_css, methods=["GET"]),
     Mount("/static", StaticFiles(directory=HERE / "static"), name="console-static"),
 ]

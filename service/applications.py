@@ -1,0 +1,219 @@
+"""Applications: sending one, its receipt, its history, finding it again by reference and phone.
+
+Sending is safe to retry: the page sends one ``Idempotency-Key`` per form, and the same key
+always answers with the same application, also when retries arrive at the same moment (a
+unique index decides, never a read-then-write). A second open application by the same person
+for the same program is refused by another unique index, with the existing reference.
+
+The ID number, phone, name, self-check answers and note are encrypted together before they
+reach the database; the phone and ID number are also kept as keyed hashes for lookups. None
+of them is ever logged. The HTTP side (headers, throttles, status codes) is
+``service/api/applications.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from tortoise.exceptions import IntegrityError
+
+from . import campaigns, clock, workflow
+from .catalog import Catalog, Program
+from .errors import ApiError
+from .facts import DISTRICT_LABELS, validate_answers
+from .identity import clean_id_number, clean_name, clean_phone
+from .models import Application, ApplicationEvent
+from .pii import Vault
+from .reference import display, from_bytes, new_reference
+
+FIELDS = {"program", "name", "id_number", "phone", "district", "consent", "answers",
+          "campaign", "note"}
+NOTE_MAX = 200
+_ENCODE = msgspec.json.Encoder(order="sorted").encode
+
+
+@dataclass(frozen=True)
+class Form:
+    program: Program
+    name: str
+    id_number: str
+    phone: str
+    district: str
+    answers: dict[str, Any]
+    campaign: str
+    note: str
+
+
+def validate_form(data: dict[str, Any], catalog: Catalog, today: dt.date
+                  ) -> tuple[Form | None, list[dict[str, str]]]:
+    """The cleaned form, or every problem at once (field + how to fix it, in Chinese)."""
+    errors: list[dict[str, str]] = []
+
+    def bad(field: str, message: str) -> None:
+        errors.append({"field": field, "message": message})
+
+    program = catalog.by_slug.get(data.get("program")) if isinstance(
+        data.get("program"), str) else None
+    if program is None:
+        bad("program", "没有这项政策，请从办事指南里点“在线申请”进来。")
+    elif not program.data.applies_online:
+        bad("program", "这项政策不能在网上申请，请按办事指南里“去哪里办”到窗口办理。")
+    name, problem = clean_name(data.get("name"))
+    if problem:
+        bad("name", problem)
+    id_number, problem = clean_id_number(data.get("id_number"), today)
+    if problem:
+        bad("id_number", problem)
+    phone, problem = clean_phone(data.get("phone"))
+    if problem:
+        bad("phone", problem)
+    district = data.get("district")
+    if not (isinstance(district, str) and district in DISTRICT_LABELS):
+        bad("district", "请选你所在的区（市）。")
+    if data.get("consent") is not True:
+        bad("consent", "请先阅读个人信息说明，勾选“我同意”后才能提交。")
+    campaign = data.get("campaign") or ""
+    if not (isinstance(campaign, str) and (campaign == "" or campaigns.FIELD.match(campaign))):
+        bad("campaign", "二维码活动编号不对。")
+    note = data.get("note") or ""
+    if not isinstance(note, str):
+        bad("note", "备注应该是一段文字。")
+    else:
+        note = "".join(c for c in unicodedata.normalize("NFKC", note)
+                       if c in "\n" or unicodedata.category(c)[0] != "C").strip()
+        if len(note) > NOTE_MAX:
+            bad("note", f"备注最多{NOTE_MAX}个字，现在是{len(note)}个字。")
+    answers, answer_errors = validate_answers(data.get("answers") or {}, today.year)
+    errors.extend(answer_errors)
+    if errors or program is None:
+        return None, errors
+    # Keep only the answers this program's result reads (its conditions, the programs that
+    # grant their steps, its what-you-get lines): the minimum, as consented, and enough for
+    # staff to see the result the person saw.
+    used = set(program.scheme.facts)
+    answers = {k: v for k, v in answers.items() if k in used}
+    return Form(program, name, id_number, phone, district, answers, campaign, note), []
+
+
+_local = clock.local_iso
+
+
+def receipt(app: Application, program: Program) -> dict[str, Any]:
+    """What the person sees after sending: the reference, and what to bring where."""
+    return {
+        "reference": app.reference,
+        "reference_display": display(app.reference),
+        "status": app.status,
+        "status_text": workflow.LABELS[app.status],
+        "submitted_at": _local(app.created_at),
+        "next_step": workflow.NEXT_STEPS[app.status],
+        "status_url": f"/status/?ref={app.reference}",
+        **program.where_to_go,
+    }
+
+
+LOAD_TEST_CAMPAIGN = "loadtest"
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A submission's outcome: the application, and whether it was already there (a retry)."""
+
+    app: Application
+    program: Program
+    replayed: bool
+
+
+async def submit(form: Form, key: str | None, vault: Vault, catalog: Catalog) -> Sent:
+    """Store one application (one INSERT); a retry with the same key gives the same one.
+
+    Raises ApiError: 409 for a second open application by the same person, 422 for a key
+    reused on a different form, 503 when no reference could be found (about never)."""
+    slug = form.program.slug
+    idem = vault.digest("idempotency", key) if key else None
+    fingerprint = vault.digest("request", _ENCODE(
+        [slug, form.name, form.id_number, form.phone, form.district, form.answers,
+         form.campaign, form.note]).decode())
+    open_key = vault.digest("open", form.id_number, slug)
+    sealed = vault.seal({"name": form.name, "id_number": form.id_number, "phone": form.phone,
+                         "answers": form.answers, "note": form.note})
+    phone_hash = vault.digest("phone", form.phone)
+    # With an Idempotency-Key the reference is derived from it (keyed hash, so still
+    # unguessable): a retry of the same form aims at the same reference, and the unique index
+    # on it, not a read before the write, decides that it is a retry. The 2nd and 3rd
+    # candidates are the same on every retry too, in case another form's reference is
+    # already there (about one in 10**12).
+    derived = vault.mac("reference", key) if key else b""
+    for attempt in range(3):
+        reference = (from_bytes(derived[8 * attempt:8 * attempt + 8]) if key
+                     else new_reference())
+        app = Application(reference=reference, program=slug, district=form.district,
+                          campaign=form.campaign, sealed=sealed, phone_hash=phone_hash,
+                          open_key=open_key, idem_key=idem, idem_fingerprint=fingerprint)
+        try:
+            # One INSERT: atomic by itself, no read before it, as cheap as a bare insert. The
+            # submission is the application's first status; later changes add events.
+            await app.save()
+            return Sent(app, form.program, False)
+        except IntegrityError:
+            # Which unique index said no? Decided by the database, read after the fact.
+            if existing := await Application.get_or_none(open_key=open_key):
+                if idem and existing.idem_key == idem:
+                    return _replay(existing, fingerprint, catalog)
+                raise ApiError(409, "duplicate_application",
+                               f"你已经申请过这项政策，申请编号是 {display(existing.reference)}，"
+                               "还在办理中，不用再申请。可以用编号查进度。",
+                               extra={"reference": existing.reference}) from None
+            taken = await Application.get_or_none(reference=reference)
+            if idem and taken is not None and taken.idem_key == idem:
+                return _replay(taken, fingerprint, catalog)
+            # the reference belongs to another form: the next candidate
+    raise ApiError(503, "try_again", "系统忙，请稍后再点一次“提交”。你填的内容还在。")
+
+
+def _replay(app: Application, fingerprint: str, catalog: Catalog) -> Sent:
+    if app.idem_fingerprint != fingerprint:
+        raise ApiError(422, "idempotency_key_reused",
+                       "这个提交编号已经用在另一份申请上了。请刷新页面后重新填写。",
+                       [{"field": "Idempotency-Key", "message": "同一个编号只能用于同一份申请。"}])
+    return Sent(app, catalog.by_slug[app.program], True)
+
+
+def history(app: Application, events: list[ApplicationEvent]) -> list[dict[str, str]]:
+    """The submission, then every status change, oldest first."""
+    first = {"status": workflow.SUBMITTED, "status_text": workflow.LABELS[workflow.SUBMITTED],
+             "at": _local(app.created_at), "message": ""}
+    return [first] + [{"status": e.to_status, "status_text": workflow.LABELS[e.to_status],
+                       "at": _local(e.at), "message": e.message} for e in events]
+
+
+async def find(reference: str, phone: str, vault: Vault) -> Application | None:
+    """The application with this reference, if this is the phone it was sent with."""
+    app = await Application.get_or_none(reference=reference)
+    if app is None or not vault.same(app.phone_hash, vault.digest("phone", phone)):
+        return None
+    return app
+
+
+async def status(app: Application, catalog: Catalog) -> dict[str, Any]:
+    """What the applicant sees when they look their application up."""
+    events = await ApplicationEvent.filter(application_id=app.id).order_by("at", "id")
+    program = catalog.by_slug.get(app.program)
+    return {
+        "reference": app.reference,
+        "reference_display": display(app.reference),
+        "program": app.program,
+        "program_title": program.data.title if program else app.program,
+        "status": app.status,
+        "status_text": workflow.LABELS[app.status],
+        "message": app.message,
+        "next_step": workflow.NEXT_STEPS[app.status],
+        "submitted_at": _local(app.created_at),
+        "updated_at": _local(app.updated_at),
+        "history": history(app, events),
+        "documents": list(program.data.documents) if program else [],
+    }
