@@ -15,7 +15,7 @@ from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.routing import Mount, Route
 from tortoise.contrib.starlette import RegisterTortoise
 
-from . import api, campaigns, console, selfcheck
+from . import api, campaigns, console, selfcheck, throttle
 from .api.check import make_body_checker
 from .catalog import Catalog, load_catalog
 from .config import Settings
@@ -25,7 +25,6 @@ from .middleware import BodyLimitMiddleware, HeadersMiddleware, SiteCSP
 from .pii import Vault
 from .static import PrecompressedFiles
 from .tally import TallyBuffer
-from .throttle import RateLimit, Throttle
 
 log = logging.getLogger("service")
 
@@ -91,7 +90,8 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await flusher
                 await tally.flush()
-                await app.state.submit_limit.close()
+                for store in {id(x.store): x.store for x in app.state.limiters.values()}.values():
+                    await store.close()
 
     routes: list[Route | Mount] = [
         Route("/healthz", healthz, methods=["GET"]),
@@ -125,14 +125,15 @@ def create_app(
     app.state.tally = tally
     app.state.vault = Vault.from_settings(settings)
     app.state.campaigns = campaigns.CampaignCache()
-    # Failed status lookups: 10 per client per 15 minutes, then wait (no guessing).
-    app.state.lookup_throttle = Throttle("lookup", limit=10, window=15 * 60)
-    # Staff sign-in: 5 wrong passwords lock a username for 15 minutes (whether or not it
-    # exists), and 20 from one client lock that client.
-    app.state.login_user_throttle = Throttle("login-user", limit=5, window=15 * 60)
-    app.state.login_client_throttle = Throttle("login", limit=20, window=15 * 60)
-    count, seconds = (int(x) for x in settings.submit_limit.split("/"))
-    app.state.submit_limit = RateLimit("submit", count, seconds, settings.redis_url)
+    # Failed status lookups: 10 per client per 15 minutes, then wait (no guessing). Staff
+    # sign-in: 5 wrong passwords lock a username for 15 minutes (whether or not it exists),
+    # and 20 from one client lock that client. Applications: SUBMIT_LIMIT per client.
+    limits = throttle.limiters(settings.submit_limit, settings.redis_url)
+    app.state.lookup_throttle = limits["lookup"]
+    app.state.login_user_throttle = limits["login-user"]
+    app.state.login_client_throttle = limits["login"]
+    app.state.submit_limit = limits["submit"]
+    app.state.limiters = limits
     return app
 
 

@@ -200,15 +200,15 @@ async def sign_in(username: Any, password: Any, client: str, vault: Any,
     username = username.strip().lower()
     user_key = vault.digest("login-user", username)
     try:
-        await client_throttle.guard(client)
-        await user_throttle.guard(user_key)
+        await client_throttle.check(client)
+        await user_throttle.check(user_key)
     except ApiError:
         await audit("", "login_locked", username)
         raise
     found = await check_password(username, password)
     if found is None:
-        await client_throttle.strike(client)
-        await user_throttle.strike(user_key)
+        await client_throttle.add(client)
+        await user_throttle.add(user_key)
         await audit("", "login_failed", username)
         raise ApiError(401, "login_failed", "用户名或密码不对。")
     token, session = await start_session(found)

@@ -1,16 +1,28 @@
-"""Throttles on failed attempts per client (status lookups, logins), shared by all workers.
+"""Per-client limits: one mechanism, one window, for failed lookups, sign-ins and sending.
 
-A moving window: a client with ``limit`` strikes in the last ``window`` seconds is refused
-with 429 and a Retry-After until the oldest of them ages out. Strikes live in the database,
-so every worker behind the proxy sees the same count; only failures are written, so honest
-use costs one indexed read. Clients are recorded as keyed hashes of their address.
+A ``Limiter`` allows ``limit`` events per client in any ``window`` seconds (a moving
+window): a client with that many events in the last ``window`` seconds is refused with 429
+and a Retry-After until the oldest of them ages out. Clients are recorded as keyed hashes
+of their address, never as addresses.
+
+Where the events are counted is the limiter's ``store``:
+
+- ``DatabaseStore``: the ``Strike`` table, shared by every worker behind the proxy. For
+  failures (wrong status lookups, wrong passwords): only failures are written, so honest use
+  costs one indexed read.
+- ``RedisStore`` (when REDIS_URL is set): a sorted set per client, shared by every worker,
+  cheap enough for every application sent.
+- ``MemoryStore``: this worker's memory, for the submission limit without Redis (one
+  worker counts alone; the README says so).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
-import time
+from collections import OrderedDict, deque
+from typing import Protocol
 
 from starlette.requests import Request
 
@@ -25,77 +37,142 @@ def client_of(request: Request, vault: Vault) -> str:
     return vault.digest("client", host)
 
 
-class Throttle:
-    def __init__(self, scope: str, limit: int, window: float) -> None:
-        self.scope, self.limit, self.window = scope, limit, window
+class Store(Protocol):
+    async def recent(self, scope: str, client: str, since: dt.datetime,
+                     n: int) -> list[dt.datetime]:
+        """The times of this client's latest ``n`` events after ``since``."""
 
-    async def retry_after(self, client: str) -> int:
-        """Seconds until this client may try again; 0 when it may now."""
+    async def add(self, scope: str, client: str, at: dt.datetime, window: float) -> None:
+        """Record one event (and forget what no window looks at any more)."""
+
+    async def close(self) -> None: ...
+
+
+class DatabaseStore:
+    async def recent(self, scope: str, client: str, since: dt.datetime,
+                     n: int) -> list[dt.datetime]:
         from .models import Strike
 
-        now = clock.now()
-        recent = await (Strike.filter(scope=self.scope, client=client,
-                                      at__gte=now - dt.timedelta(seconds=self.window))
-                        .order_by("-at").limit(self.limit).values_list("at", flat=True))
-        if len(recent) < self.limit:
-            return 0
-        oldest = min(recent)
-        return max(1, math.ceil((oldest - now).total_seconds() + self.window))
+        return await (Strike.filter(scope=scope, client=client, at__gte=since)
+                      .order_by("-at").limit(n).values_list("at", flat=True))
 
-    async def guard(self, client: str) -> None:
-        wait = await self.retry_after(client)
-        if wait:
-            minutes = max(1, math.ceil(wait / 60))
-            raise ApiError(429, "too_many_attempts",
-                           f"试错的次数太多了，请{minutes}分钟后再试。急事请打12333。",
-                           headers={"Retry-After": str(wait)})
-
-    async def strike(self, client: str) -> None:
+    async def add(self, scope: str, client: str, at: dt.datetime, window: float) -> None:
         from .models import Strike
 
-        now = clock.now()
-        await Strike.create(scope=self.scope, client=client, at=now)
+        await Strike.create(scope=scope, client=client, at=at)
         # forget what no window looks at any more (cheap: `at` is indexed)
-        await Strike.filter(scope=self.scope,
-                            at__lt=now - dt.timedelta(seconds=self.window)).delete()
-
-
-class RateLimit:
-    """At most ``limit`` events per client in each ``window`` seconds (a fixed window).
-
-    Counted in Redis when REDIS_URL is set (shared by every worker: one INCR, one EXPIRE),
-    otherwise in this worker's memory. Meant for successful events on hot paths (sending an
-    application), where a database write per request would cost too much.
-    """
-
-    def __init__(self, scope: str, limit: int, window: int, redis_url: str = "") -> None:
-        self.scope, self.limit, self.window = scope, limit, window
-        self.counts: dict[str, int] = {}
-        self.slot = 0
-        self.redis = None
-        if redis_url:
-            import redis.asyncio as redis
-
-            self.redis = redis.from_url(redis_url)
-
-    async def hit(self, client: str) -> None:
-        """Count one event; 429 with Retry-After when the client is over the limit."""
-        now = time.time()
-        slot = int(now // self.window)
-        if self.redis is not None:
-            key = f"jy:{self.scope}:{client}:{slot}"
-            async with self.redis.pipeline(transaction=False) as pipe:
-                count, _ = await pipe.incr(key).expire(key, self.window + 5).execute()
-        else:
-            if slot != self.slot or len(self.counts) > 50000:  # a new window (or a flood)
-                self.counts, self.slot = {}, slot
-            count = self.counts[client] = self.counts.get(client, 0) + 1
-        if count > self.limit:
-            wait = max(1, math.ceil((slot + 1) * self.window - now))
-            raise ApiError(429, "too_many_submissions",
-                           f"这个网络提交得太多了，请{max(1, math.ceil(wait / 60))}分钟后再试。"
-                           "急事请打12333。", headers={"Retry-After": str(wait)})
+        await Strike.filter(scope=scope, at__lt=at - dt.timedelta(seconds=window)).delete()
 
     async def close(self) -> None:
-        if self.redis is not None:
-            await self.redis.aclose()
+        return None
+
+
+class RedisStore:
+    def __init__(self, url: str) -> None:
+        import redis.asyncio as redis
+
+        self.redis = redis.from_url(url)
+        self.serial = itertools.count()
+
+    async def recent(self, scope: str, client: str, since: dt.datetime,
+                     n: int) -> list[dt.datetime]:
+        rows = await self.redis.zrevrangebyscore(f"jy:{scope}:{client}", "+inf",
+                                                 since.timestamp(), start=0, num=n,
+                                                 withscores=True)
+        return [dt.datetime.fromtimestamp(score, clock.UTC) for _, score in rows]
+
+    async def add(self, scope: str, client: str, at: dt.datetime, window: float) -> None:
+        key, t = f"jy:{scope}:{client}", at.timestamp()
+        async with self.redis.pipeline(transaction=False) as pipe:
+            await (pipe.zadd(key, {f"{t}:{next(self.serial)}": t})
+                   .zremrangebyscore(key, "-inf", t - window)
+                   .expire(key, int(window) + 5).execute())
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+
+
+class MemoryStore:
+    """Events in this worker's memory; at most ``clients`` clients are remembered (the one
+    seen longest ago is forgotten first, so a flood of new addresses cannot reset everyone)."""
+
+    def __init__(self, clients: int = 50_000) -> None:
+        self.clients = clients
+        self.events: OrderedDict[tuple[str, str], deque[dt.datetime]] = OrderedDict()
+
+    async def recent(self, scope: str, client: str, since: dt.datetime,
+                     n: int) -> list[dt.datetime]:
+        times = self.events.get((scope, client), ())
+        return sorted((t for t in times if t >= since), reverse=True)[:n]
+
+    async def add(self, scope: str, client: str, at: dt.datetime, window: float) -> None:
+        key = (scope, client)
+        times = self.events.pop(key, None) or deque()
+        times.append(at)
+        while times and times[0] < at - dt.timedelta(seconds=window):
+            times.popleft()
+        self.events[key] = times  # most recently seen last
+        while len(self.events) > self.clients:
+            self.events.popitem(last=False)
+
+    async def close(self) -> None:
+        return None
+
+
+class Limiter:
+    """At most ``limit`` events per client in any ``window`` seconds (see the module)."""
+
+    def __init__(self, scope: str, limit: int, window: float, store: Store, code: str,
+                 message: str) -> None:
+        """``message`` is said with 429; ``{minutes}`` is how long to wait."""
+        self.scope, self.limit, self.window = scope, limit, window
+        self.store, self.code, self.message = store, code, message
+
+    async def retry_after(self, client: str) -> int:
+        """Seconds until this client may go on; 0 when it may now."""
+        now = clock.now()
+        recent = await self.store.recent(self.scope, client,
+                                         now - dt.timedelta(seconds=self.window), self.limit)
+        if len(recent) < self.limit:
+            return 0
+        return max(1, math.ceil((min(recent) - now).total_seconds() + self.window))
+
+    async def check(self, client: str) -> None:
+        """429 with Retry-After when the client is at the limit; nothing is counted."""
+        wait = await self.retry_after(client)
+        if wait:
+            raise ApiError(429, self.code,
+                           self.message.format(minutes=max(1, math.ceil(wait / 60))),
+                           headers={"Retry-After": str(wait)})
+
+    async def add(self, client: str) -> None:
+        """Count one event (a failed attempt, an application sent)."""
+        await self.store.add(self.scope, client, clock.now(), self.window)
+
+    async def hit(self, client: str) -> None:
+        """Check, then count: for events that are limited as they happen."""
+        await self.check(client)
+        await self.add(client)
+
+    async def close(self) -> None:
+        await self.store.close()
+
+
+ATTEMPTS = "试错的次数太多了，请{minutes}分钟后再试。急事请打12333。"
+SUBMISSIONS = "这个网络提交得太多了，请{minutes}分钟后再试。急事请打12333。"
+
+
+def limiters(submit_limit: str, redis_url: str = "") -> dict[str, Limiter]:
+    """The service's limiters: failed status lookups (10 per 15 minutes), wrong passwords
+    (5 per username, 20 per client, per 15 minutes), applications sent (SUBMIT_LIMIT)."""
+    shared: Store = RedisStore(redis_url) if redis_url else DatabaseStore()
+    sending: Store = shared if redis_url else MemoryStore()
+    count, seconds = (int(x) for x in submit_limit.split("/"))
+    return {
+        "lookup": Limiter("lookup", 10, 15 * 60, shared, "too_many_attempts", ATTEMPTS),
+        "login-user": Limiter("login-user", 5, 15 * 60, shared, "too_many_attempts",
+                              ATTEMPTS),
+        "login": Limiter("login", 20, 15 * 60, shared, "too_many_attempts", ATTEMPTS),
+        "submit": Limiter("submit", count, seconds, sending, "too_many_submissions",
+                          SUBMISSIONS),
+    }

@@ -62,18 +62,18 @@ async def submit(request: Request) -> Response:
 async def lookup(request: Request) -> Response:
     state = request.app.state
     client = client_of(request, state.vault)
-    await state.lookup_throttle.guard(client)
+    await state.lookup_throttle.check(client)
     phone, problem = clean_phone(request.query_params.get("phone"))
     if problem:
         raise ApiError(422, "invalid_phone", problem, [{"field": "phone", "message": problem}])
     reference, problem = normalize(request.path_params["reference"])
     if problem:
-        await state.lookup_throttle.strike(client)
+        await state.lookup_throttle.add(client)
         raise ApiError(422, "invalid_reference", problem,
                        [{"field": "reference", "message": problem}])
     app = await applications.find(reference, phone, state.vault)
     if app is None:
-        await state.lookup_throttle.strike(client)
+        await state.lookup_throttle.add(client)
         raise ApiError(404, "application_not_found",
                        "没有找到这份申请。请核对申请编号和手机号（要用申请时填的手机号）。")
     return JSON(await applications.status(app, state.catalog))
