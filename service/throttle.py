@@ -102,8 +102,12 @@ class MemoryStore:
 
     async def recent(self, scope: str, client: str, since: dt.datetime,
                      n: int) -> list[dt.datetime]:
-        times = self.events.get((scope, client), ())
-        return sorted((t for t in times if t >= since), reverse=True)[:n]
+        out: list[dt.datetime] = []
+        for t in reversed(self.events.get((scope, client), ())):  # oldest first in the deque
+            if t < since or len(out) == n:
+                break
+            out.append(t)
+        return out
 
     async def add(self, scope: str, client: str, at: dt.datetime, window: float) -> None:
         key = (scope, client)
