@@ -20,7 +20,8 @@ from .api.check import make_body_checker
 from .catalog import Catalog, load_catalog
 from .config import Settings
 from .db import database_ok
-from .errors import EXCEPTION_HANDLERS, JSON
+from .errors import EXCEPTION_HANDLERS
+from .responses import JSON
 from .middleware import BodyLimitMiddleware, HeadersMiddleware, SiteCSP
 from .pii import Vault
 from .static import PrecompressedFiles

@@ -1,66 +1,18 @@
-"""API errors: JSON with a stable ``code`` for programs and a Chinese ``message`` for people."""
+"""API errors: JSON with a stable ``code`` for programs and a Chinese ``message`` for people,
+and the exception handlers that turn every failure into one."""
 
 from __future__ import annotations
 
-import gzip
 import logging
-from collections.abc import Callable
 from typing import Any
 
-import msgspec
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from .responses import JSON
+
 log = logging.getLogger("service")
-
-_ENCODER = msgspec.json.Encoder()
-
-
-class JSON(Response):
-    """A JSON response encoded with msgspec (fast, UTF-8, no ASCII escaping)."""
-
-    media_type = "application/json"
-
-    def render(self, content: Any) -> bytes:
-        return _ENCODER.encode(content)
-
-
-class Encoded:
-    """A JSON body encoded once, gzip-compressed at most once.
-
-    Compression happens the first time a client that accepts gzip asks for this body, and is
-    kept with it: a surge of identical requests costs no compression at all, and clients that
-    do not ask for gzip never pay for it. Small bodies are sent as they are.
-    """
-
-    __slots__ = ("raw", "_gz")
-    MIN_SIZE = 1024
-
-    def __init__(self, raw: bytes) -> None:
-        self.raw = raw
-        self._gz: bytes | None = None
-
-    def response(self, request: Request) -> Response:
-        if len(self.raw) < self.MIN_SIZE:
-            return Response(self.raw, media_type="application/json")
-        headers = {"vary": "Accept-Encoding"}
-        if "gzip" in request.headers.get("accept-encoding", ""):
-            if self._gz is None:
-                self._gz = gzip.compress(self.raw, 6, mtime=0)
-            headers["content-encoding"] = "gzip"
-            return Response(self._gz, media_type="application/json", headers=headers)
-        return Response(self.raw, media_type="application/json", headers=headers)
-
-
-def cached_json(request: Request, key: tuple, build: Callable[[], Any]) -> Response:
-    """Answer with a JSON body that depends only on ``key`` (and the app's catalog)."""
-    cache: dict[tuple, Encoded] = request.app.state.encoded
-    body = cache.get(key)
-    if body is None:
-        body = cache[key] = Encoded(_ENCODER.encode(build()))
-    return body.response(request)
-
 
 class ApiError(Exception):
     """Raise from a handler to answer with ``{"code", "message", "errors"?}``."""

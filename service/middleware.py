@@ -139,7 +139,8 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        from .errors import JSON, ApiError, error_body
+        from .errors import ApiError, error_body
+        from .responses import JSON
 
         headers = scope.get("headers") or []
         if sum(len(k) + len(v) for k, v in headers) > MAX_HEADER_BYTES:

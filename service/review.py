@@ -34,7 +34,6 @@ from .staff import Session, audit, forbidden, now
 PER_PAGE = 50
 NOTE_MAX = 500
 # A message to the applicant is required when they must act or want to know why.
-NOTE_REQUIRED = {workflow.NEED_INFO, workflow.REJECTED}
 
 
 def not_found() -> ApiError:
@@ -243,7 +242,7 @@ async def change_status(session: Session, app: Application, new: str, note: str)
         raise ApiError(409, "illegal_transition",
                        f"“{workflow.LABELS[app.status]}”的申请不能改成“{workflow.LABELS[new]}”。",
                        extra={"allowed": workflow.next_statuses(app.status)})
-    if new in NOTE_REQUIRED and not note:
+    if new in workflow.NOTE_REQUIRED and not note:
         raise ApiError(422, "note_required", "请写给申请人的话：缺什么材料，或者为什么没通过。",
                        [{"field": "note", "message": "这一步必须写留言，申请人能看到。"}])
     if len(note) > NOTE_MAX:

@@ -26,7 +26,7 @@ import msgspec
 
 from . import engine
 from .catalog import Catalog, Program
-from .errors import Encoded
+from .responses import Encoded
 from .memo import Bounded
 from .facts import FACTS_BY_ID, question_json
 

@@ -13,8 +13,9 @@ SUBMITTED, IN_REVIEW, NEED_INFO = "submitted", "in_review", "need_info"
 APPROVED, REJECTED, WITHDRAWN = "approved", "rejected", "withdrawn"
 
 STATUSES = (SUBMITTED, IN_REVIEW, NEED_INFO, APPROVED, REJECTED, WITHDRAWN)
-OPEN = frozenset({SUBMITTED, IN_REVIEW, NEED_INFO})
 CLOSED = frozenset({APPROVED, REJECTED, WITHDRAWN})
+# A move to these needs a note for the applicant: what is missing, or why not.
+NOTE_REQUIRED = frozenset({NEED_INFO, REJECTED})
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     SUBMITTED: frozenset({IN_REVIEW, WITHDRAWN}),

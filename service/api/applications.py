@@ -14,7 +14,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .. import applications, clock
-from ..errors import JSON, ApiError
+from ..errors import ApiError
+from ..responses import JSON
 from ..identity import clean_phone
 from ..reference import normalize
 from ..throttle import client_of

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .. import campaigns
-from ..errors import JSON
+from ..responses import JSON
 from ._body import decode_object, json_bytes, reject_unknown
 from .staff import changing, session_of
 

@@ -16,7 +16,8 @@ from starlette.responses import Response
 
 from .. import campaigns, clock, selfcheck
 from ..catalog import Catalog
-from ..errors import ApiError, Encoded, cached_json
+from ..errors import ApiError
+from ..responses import Encoded, cached_json
 from ..memo import Bounded
 from ..facts import FACTS, FACTS_BY_ID, question_json, validate_answers
 from ._body import decode_object, json_bytes, reject_unknown

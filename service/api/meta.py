@@ -4,7 +4,7 @@ from starlette.requests import Request
 
 from starlette.responses import Response
 
-from ..errors import cached_json
+from ..responses import cached_json
 from ..openapi import document
 from ..clock import this_year
 

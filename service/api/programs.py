@@ -8,7 +8,8 @@ from starlette.responses import Response
 
 from .. import clock
 from ..catalog import AUDIENCES
-from ..errors import ApiError, cached_json
+from ..errors import ApiError
+from ..responses import cached_json
 
 
 async def list_programs(request: Request) -> Response:

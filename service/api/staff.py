@@ -15,7 +15,8 @@ from starlette.responses import Response
 
 from .. import review, staff as accounts
 from ..clock import today
-from ..errors import JSON, ApiError
+from ..errors import ApiError
+from ..responses import JSON
 from ..throttle import client_of
 from ._body import decode_object, json_bytes, reject_unknown
 
