@@ -6,9 +6,11 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SITE   := build/site
-# Inputs of the static site (generated pages under content/guides and content/for excluded).
-SITE_INPUTS := mkdocs.yml $(shell find content site service -type f \
-	-not -path 'content/guides/*' -not -path 'content/for/*' -not -name '*.pyc' 2>/dev/null)
+# Inputs of the static site (generated pages under content/guides and content/for, and the
+# common.js build-pages joins from js/common/, excluded).
+SITE_INPUTS := mkdocs.yml $(shell find content site service js -type f \
+	-not -path 'content/guides/*' -not -path 'content/for/*' \
+	-not -path 'content/assets/jy/common.js' -not -name '*.pyc' 2>/dev/null)
 
 .PHONY: install site db serve test check-content loadtest clean
 
@@ -64,4 +66,5 @@ loadtest: site $(LOAD_STAMP)
 	$(PY) loadtests/rehearsal.py $(LOADTEST_ARGS)
 
 clean:
-	rm -rf $(SITE) content/guides content/for .pytest_cache build/loadtest
+	rm -rf $(SITE) content/guides content/for content/assets/jy/common.js .pytest_cache \
+		build/loadtest

@@ -9,7 +9,9 @@
   what to bring, where to go, sources, worked examples with the engine's own reasons, the
   last-verified date);
 - ``guides/index.md``   the whole catalog, grouped the way people think of themselves;
-- ``for/<audience>.md`` one page per group ("我想创业" ...), linked from the home page.
+- ``for/<audience>.md`` one page per group ("我想创业" ...), linked from the home page;
+- ``assets/jy/common.js`` the one script every page loads: the parts in ``js/common/``, one
+  concern each, joined in one closure, so that a phone still makes a single request.
 
 It is a plain script rather than an mkdocs hook, so the pages survive a move to Zensical.
 Generated files are not committed; ``make site`` runs this before ``mkdocs build``.
@@ -25,8 +27,19 @@ import datetime as dt
 
 from . import clock, engine, qr
 from .catalog import AUDIENCES, Catalog, Program, example_date, zh_date
+from .config import ROOT
 
 GENERATED_DIRS = ("guides", "for")
+
+# The parts of common.js (js/common/), in the order they are joined: each part may use what
+# the parts before it define; start.js, which wires the page, comes last.
+SCRIPT_PARTS_DIR = ROOT / "js" / "common"
+SCRIPT_PARTS = (
+    "dom.js", "storage.js", "api.js", "fields.js", "campaign.js", "outbox.js", "notices.js",
+    "print.js", "tables.js", "big-text.js", "share.js", "read-aloud.js", "kiosk.js",
+    "sw-register.js", "start.js",
+)
+COMMON_SCRIPT = "assets/jy/common.js"   # under the content directory; the pages load it
 
 REPORT_LINE = (
     "发现本页有错或已过时？请打 12333 或告诉区（市）公共就业服务机构，"
@@ -278,8 +291,50 @@ def catalog_markdown(catalog: Catalog) -> str:
     return "\n".join(lines)
 
 
+def _code_lines(text: str, name: str) -> list[str]:
+    """The lines of a part without the comments that fill whole lines (``//`` or ``/* */``):
+    the phone does not need them, and on 3G they are a fifth of the file. A comment that
+    ends in the middle of a line is refused rather than guessed at; comments after code
+    are kept."""
+    out, inside = [], False
+    for n, line in enumerate(text.rstrip("\n").split("\n"), 1):
+        s = line.strip()
+        if inside or s.startswith("/*"):
+            end = s.find("*/", 0 if inside else 2)
+            if 0 <= end < len(s) - 2:
+                raise RuntimeError(f"js/common/{name}:{n}: put code after a comment on a "
+                                   "line of its own")
+            inside = end < 0
+        elif not s.startswith("//"):
+            out.append(line)
+    return out
+
+
+def common_script(parts_dir: Path = SCRIPT_PARTS_DIR) -> str:
+    """common.js: every part, inside one strict closure, without its comment lines."""
+    found = sorted(p.name for p in Path(parts_dir).glob("*.js"))
+    if found != sorted(SCRIPT_PARTS):
+        raise RuntimeError(
+            f"{parts_dir}: the parts are {found}, service/pages.py SCRIPT_PARTS lists "
+            f"{sorted(SCRIPT_PARTS)}: add a new part to SCRIPT_PARTS, in its place")
+    out = ["/* 就业通: helpers shared by every page, and the page tools (大字, 朗读, 发给家人, 下一位),",
+           " * the offline outbox for applications and the service worker.",
+           " * Plain ES5 with fetch, for old WeChat browsers. Text is always set with textContent.",
+           " * Built by `python -m service build-pages` (service/pages.py) from js/common/*.js:",
+           " * edit those, never this file. */",
+           "(function () {",
+           '  "use strict";']
+    for name in SCRIPT_PARTS:
+        out += ["", f"  /* ---- {name} ---- */"]
+        text = (Path(parts_dir) / name).read_text("utf-8")
+        out += [("  " + line) if line else "" for line in _code_lines(text, name)]
+    out += ["})();", ""]
+    return "\n".join(out)
+
+
 def build_pages(catalog: Catalog, content_dir: Path, base_url: str) -> list[Path]:
-    """Write every generated page; returns the paths written. Stale pages are removed.
+    """Write every generated page and common.js; returns the paths written. Stale pages
+    are removed.
 
     ``base_url`` (PUBLIC_BASE_URL) goes into each guide's QR code: build the site with the
     address people will reach."""
@@ -301,4 +356,6 @@ def build_pages(catalog: Catalog, content_dir: Path, base_url: str) -> list[Path
     write("guides/index.md", catalog_markdown(catalog))
     for aid in AUDIENCES:
         write(f"for/{aid}.md", audience_markdown(aid, catalog))
+    (content_dir / COMMON_SCRIPT).parent.mkdir(parents=True, exist_ok=True)
+    write(COMMON_SCRIPT, common_script())
     return written

@@ -1,0 +1,19 @@
+/* Comes last: wires the page tools once the page is parsed, sends what waits in the outbox,
+ * and gives the page scripts window.JY. */
+function ready() {
+  wireNotices();
+  wirePrint();
+  wireBig();
+  wireShare();
+  wireRead();
+  wireKiosk();
+  wireTables();
+  window.addEventListener("resize", wireTables);
+  flush();
+}
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
+else ready();
+window.addEventListener("online", flush);
+
+window.JY = { el: el, button: button, clear: clear, request: request, store: store, field: field,
+              campaign: campaign, newKey: newKey, remember: remember, outbox: outbox };
