@@ -21,17 +21,16 @@ from typing import Any
 import msgspec
 from tortoise.exceptions import IntegrityError
 
-from . import campaigns, clock, workflow
+from . import bodies, clock, workflow
+from .bodies import ApplicationRequest
 from .catalog import Catalog, Program
 from .errors import ApiError
-from .facts import DISTRICT_LABELS, validate_answers
+from .facts import validate_answers
 from .identity import clean_id_number, clean_name, clean_phone
 from .models import Application, ApplicationEvent
 from .pii import Vault
 from .reference import display, from_bytes, new_reference
 
-FIELDS = {"program", "name", "id_number", "phone", "district", "consent", "answers",
-          "campaign", "note"}
 NOTE_MAX = 200
 _ENCODE = msgspec.json.Encoder(order="sorted").encode
 
@@ -50,44 +49,31 @@ class Form:
 
 def validate_form(data: dict[str, Any], catalog: Catalog, today: dt.date
                   ) -> tuple[Form | None, list[dict[str, str]]]:
-    """The cleaned form, or every problem at once (field + how to fix it, in Chinese)."""
-    errors: list[dict[str, str]] = []
+    """The cleaned form, or every problem at once (field + how to fix it, in Chinese): the
+    shape of each field (service/bodies.py ApplicationRequest), then what it must mean."""
+    values, errors = bodies.fields(ApplicationRequest, data)
 
     def bad(field: str, message: str) -> None:
         errors.append({"field": field, "message": message})
 
-    program = catalog.by_slug.get(data.get("program")) if isinstance(
-        data.get("program"), str) else None
+    program = catalog.by_slug.get(values["program"]) if "program" in values else None
     if program is None:
-        bad("program", "没有这项政策，请从办事指南里点“在线申请”进来。")
+        if "program" in values:
+            bad("program", "没有这项政策，请从办事指南里点“在线申请”进来。")
     elif not program.data.applies_online:
         bad("program", "这项政策不能在网上申请，请按办事指南里“去哪里办”到窗口办理。")
-    name, problem = clean_name(data.get("name"))
-    if problem:
-        bad("name", problem)
-    id_number, problem = clean_id_number(data.get("id_number"), today)
-    if problem:
-        bad("id_number", problem)
-    phone, problem = clean_phone(data.get("phone"))
-    if problem:
-        bad("phone", problem)
-    district = data.get("district")
-    if not (isinstance(district, str) and district in DISTRICT_LABELS):
-        bad("district", "请选你所在的区（市）。")
-    if data.get("consent") is not True:
-        bad("consent", "请先阅读个人信息说明，勾选“我同意”后才能提交。")
-    campaign = data.get("campaign") or ""
-    if not (isinstance(campaign, str) and (campaign == "" or campaigns.FIELD.match(campaign))):
-        bad("campaign", "二维码活动编号不对。")
-    note = data.get("note") or ""
-    if not isinstance(note, str):
-        bad("note", "备注应该是一段文字。")
-    else:
-        note = "".join(c for c in unicodedata.normalize("NFKC", note)
-                       if c in "\n" or unicodedata.category(c)[0] != "C").strip()
-        if len(note) > NOTE_MAX:
-            bad("note", f"备注最多{NOTE_MAX}个字，现在是{len(note)}个字。")
-    answers, answer_errors = validate_answers(data.get("answers") or {}, today.year)
+    cleaned = {}
+    for field, clean in (("name", clean_name), ("id_number", lambda v: clean_id_number(v, today)),
+                         ("phone", clean_phone)):
+        if field in values:
+            cleaned[field], problem = clean(values[field])
+            if problem:
+                bad(field, problem)
+    note = "".join(c for c in unicodedata.normalize("NFKC", values.get("note") or "")
+                   if c in "\n" or unicodedata.category(c)[0] != "C").strip()
+    if len(note) > NOTE_MAX:
+        bad("note", f"备注最多{NOTE_MAX}个字，现在是{len(note)}个字。")
+    answers, answer_errors = validate_answers(values.get("answers") or {}, today.year)
     errors.extend(answer_errors)
     if errors or program is None:
         return None, errors
@@ -96,7 +82,8 @@ def validate_form(data: dict[str, Any], catalog: Catalog, today: dt.date
     # staff to see the result the person saw.
     used = set(program.scheme.facts)
     answers = {k: v for k, v in answers.items() if k in used}
-    return Form(program, name, id_number, phone, district, answers, campaign, note), []
+    return Form(program, cleaned["name"], cleaned["id_number"], cleaned["phone"],
+                values["district"], answers, values.get("campaign") or "", note), []
 
 
 _local = clock.local_iso

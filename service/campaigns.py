@@ -17,7 +17,7 @@ import datetime as dt
 import re
 import secrets
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tortoise.exceptions import IntegrityError
 
@@ -29,6 +29,9 @@ from .models import Application, Campaign, Tally
 from .reference import ALPHABET
 from .staff import Session, audit, require_admin
 from .tally import TallyBuffer
+
+if TYPE_CHECKING:
+    from .bodies import CampaignRequest
 
 KINDS = {"job_fair": "招聘会", "village": "进村入户", "office": "办事窗口", "online": "线上"}
 CODE = re.compile(r"^[2-9A-HJ-NP-Z]{4,12}$")
@@ -131,29 +134,23 @@ async def find(code: str) -> Campaign:
     return row
 
 
-def _date(value: Any, field: str) -> dt.date | None:
-    if value in (None, ""):
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except (TypeError, ValueError):
+def _date(value: str, field: str) -> dt.date | None:
+    day = clock.parse_day(value)
+    if value and day is None:  # shaped like a date, but no such day (2027-02-30)
         raise ApiError(422, "invalid_campaign", "日期格式是 2027-03-01。",
-                       [{"field": field, "message": "日期格式是 2027-03-01。"}]) from None
+                       [{"field": field, "message": "日期格式是 2027-03-01。"}])
+    return day
 
 
-async def make(session: Session, data: dict[str, Any], catalog: Catalog,
+async def make(session: Session, req: CampaignRequest, catalog: Catalog,
                cache: CampaignCache) -> Campaign:
-    """Create a campaign from form or JSON fields (admins only; audited)."""
+    """Create a campaign (admins only; audited)."""
     require_admin(session)
-    text = {k: data.get(k, "") for k in ("name", "kind", "target", "district", "place")}
-    if not all(isinstance(v, str) for v in text.values()):
-        raise ApiError(422, "invalid_campaign", "请填写活动名称、类型和二维码指向的页面。")
     try:
         made = await create(
-            text["name"], text["kind"], text["target"] or "/", catalog,
-            district=text["district"], place=text["place"],
-            starts_on=_date(data.get("starts_on"), "starts_on"),
-            ends_on=_date(data.get("ends_on"), "ends_on"), created_by=session.username)
+            req.name, req.kind, req.target or "/", catalog, district=req.district,
+            place=req.place, starts_on=_date(req.starts_on, "starts_on"),
+            ends_on=_date(req.ends_on, "ends_on"), created_by=session.username)
     except CampaignError as e:
         raise ApiError(422, "invalid_campaign", str(e)) from None
     await audit(session.username, "campaign_create", made.code, made.name)

@@ -38,6 +38,16 @@ def this_year() -> int:
     return local_now().year
 
 
+def parse_day(value: str) -> dt.date | None:
+    """A YYYY-MM-DD text as a date; None for "" and for a day that does not exist."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except (ValueError, OverflowError):
+        return None
+
+
 def day_start(d: dt.date) -> dt.datetime:
     """Midnight at the start of ``d`` in Beijing, as UTC.
 

@@ -21,7 +21,8 @@ from typing import Any
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from . import clock, engine, selfcheck, workflow
+from . import bodies, clock, engine, selfcheck, workflow
+from .bodies import QueueQuery
 from .catalog import Catalog
 from .errors import ApiError
 from .facts import DISTRICT_LABELS
@@ -57,38 +58,27 @@ class Filters:
 
     @classmethod
     def parse(cls, params: Any, catalog: Catalog) -> "Filters":
-        """Filters from query parameters; 422 naming the parameter for a bad one."""
-        errors = []
+        """Filters from query parameters (service/bodies.py QueueQuery); 422 naming each
+        bad parameter."""
+        values, errors = bodies.fields(QueueQuery, dict(params), lax=True)
 
         def bad(field: str, message: str) -> None:
             errors.append({"field": field, "message": message})
 
-        program = params.get("program", "")
-        if program and program not in catalog.by_slug:
+        if values.get("program") and values["program"] not in catalog.by_slug:
             bad("program", "没有这项政策。")
-        status = params.get("status", "")
-        if status and status not in workflow.STATUSES:
-            bad("status", f"状态只能是：{'、'.join(workflow.STATUSES)}。")
-        district = params.get("district", "")
-        if district and district not in DISTRICT_LABELS:
+        if values.get("district") and values["district"] not in DISTRICT_LABELS:
             bad("district", "没有这个区（市）。")
-        campaign = params.get("campaign", "")
-        if len(campaign) > 32:
-            bad("campaign", "活动编号最长32位。")
         dates = {}
-        for name in ("from", "to"):
-            raw = params.get(name, "")
-            try:
-                dates[name] = dt.date.fromisoformat(raw) if raw else None
-            except ValueError:
+        for attr, name in (("date_from", "from"), ("date_to", "to")):
+            dates[attr] = clock.parse_day(values.get(attr, ""))
+            if values.get(attr) and dates[attr] is None:
                 bad(name, "日期格式是 2027-03-01。")
-        raw_page = params.get("page", "1")
-        page = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 100000 else 0
-        if not page:
-            bad("page", "页码是正整数。")
         if errors:
-            raise ApiError(422, "invalid_filter", "筛选条件不对。", errors)
-        return cls(program, status, district, campaign, dates["from"], dates["to"], page)
+            raise bodies.refuse(QueueQuery, errors)
+        q = QueueQuery(**values)
+        return cls(q.program, q.status, q.district, q.campaign, dates["date_from"],
+                   dates["date_to"], q.page)
 
     def query_string(self, **over: Any) -> str:
         from urllib.parse import urlencode

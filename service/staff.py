@@ -24,12 +24,16 @@ from argon2 import PasswordHasher
 from starlette.concurrency import run_in_threadpool
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import clock
 from .errors import ApiError
 from .facts import DISTRICT_LABELS
 from .models import AuditEntry, Staff, StaffSession
+
+if TYPE_CHECKING:
+    from .pii import Vault
+    from .throttle import Limiter
 
 ROLES = {"admin": "管理员", "reviewer": "经办人员", "viewer": "查看统计"}
 SESSION_IDLE = dt.timedelta(minutes=30)
@@ -189,14 +193,11 @@ async def accounts() -> list[dict[str, Any]]:
     return [describe_account(s) for s in await Staff.all().order_by("username")]
 
 
-async def sign_in(username: Any, password: Any, client: str, vault: Any,
-                  client_throttle: Any, user_throttle: Any) -> tuple[str, Session]:
-    """Check a sign-in, throttled per client and per username (existing or not); every
-    failure and lock-out is audited. Returns the new session's cookie token and session."""
-    if not (isinstance(username, str) and isinstance(password, str)) or not (
-            0 < len(username) <= 64 and 0 < len(password) <= 256):
-        raise ApiError(422, "invalid_login", "请填写用户名和密码。",
-                       [{"field": "username", "message": "请填写用户名和密码。"}])
+async def sign_in(username: str, password: str, client: str, vault: Vault,
+                  client_throttle: Limiter, user_throttle: Limiter) -> tuple[str, Session]:
+    """Check a sign-in (its shape checked already: service/bodies.py LoginRequest),
+    throttled per client and per username (existing or not); every failure and lock-out is
+    audited. Returns the new session's cookie token and session."""
     username = username.strip().lower()
     user_key = vault.digest("login-user", username)
     try:
@@ -221,12 +222,10 @@ async def sign_out(session: Session) -> None:
     await audit(session.username, "logout")
 
 
-async def make_account(session: Session, username: Any, password: Any, role: Any,
-                       district: Any) -> Staff:
+async def make_account(session: Session, username: str, password: str, role: str,
+                       district: str) -> Staff:
     """An administrator makes an account (audited); weak passwords are refused."""
     require_admin(session)
-    if not all(isinstance(v, str) for v in (username, password, role, district)):
-        raise ApiError(422, "invalid_account", "请填写用户名、密码和角色。")
     try:
         made = await create_staff(username.strip().lower(), password, role, district)
     except AccountError as e:

@@ -33,10 +33,3 @@ def decode_object(raw: bytes) -> dict[str, Any]:
         raise ApiError(422, "invalid_body", "提交的内容应该是一个 JSON 对象。",
                        [{"field": "(body)", "message": "应该是一个 JSON 对象。"}])
     return data
-
-
-def reject_unknown(data: dict[str, Any], allowed: set[str]) -> None:
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise ApiError(422, "unknown_field", "提交了不认识的内容。",
-                       [{"field": k, "message": "不认识这一项。"} for k in unknown])

@@ -13,13 +13,13 @@ from dataclasses import replace
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .. import applications, clock
+from .. import applications, bodies, clock
 from ..errors import ApiError
 from ..responses import JSON
 from ..identity import clean_phone
 from ..reference import normalize
 from ..throttle import client_of
-from ._body import decode_object, json_bytes, reject_unknown
+from ._body import decode_object, json_bytes
 
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
@@ -47,10 +47,9 @@ async def submit(request: Request) -> Response:
     if not load_test:  # a rehearsal sends thousands from one machine, on purpose
         await state.submit_limit.hit(client_of(request, state.vault))
     data = decode_object(await json_bytes(request))
-    reject_unknown(data, applications.FIELDS)
     form, errors = applications.validate_form(data, state.catalog, clock.today())
     if form is None:
-        raise ApiError(422, "invalid_application", "有几项需要改一下，请按提示修改。", errors)
+        raise bodies.refuse(bodies.ApplicationRequest, errors)
     if load_test:
         form = replace(form, campaign=applications.LOAD_TEST_CAMPAIGN)
     sent = await applications.submit(form, key, state.vault, state.catalog)

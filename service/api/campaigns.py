@@ -7,9 +7,10 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .. import campaigns
+from .. import bodies, campaigns
+from ..bodies import CampaignRequest
 from ..responses import JSON
-from ._body import decode_object, json_bytes, reject_unknown
+from ._body import decode_object, json_bytes
 from .staff import changing, session_of
 
 
@@ -21,11 +22,9 @@ async def list_campaigns(request: Request) -> Response:
 
 async def create_campaign(request: Request) -> Response:
     session = await changing(request)
-    data = decode_object(await json_bytes(request))
-    reject_unknown(data, {"name", "kind", "target", "district", "place", "starts_on",
-                          "ends_on"})
+    req = bodies.decode(CampaignRequest, decode_object(await json_bytes(request)))
     state = request.app.state
-    made = await campaigns.make(session, data, state.catalog, state.campaigns)
+    made = await campaigns.make(session, req, state.catalog, state.campaigns)
     return JSON(campaigns.with_link(made, state.settings.public_base_url), 201)
 
 

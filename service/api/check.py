@@ -14,15 +14,15 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .. import campaigns, clock, selfcheck
+from .. import bodies, clock, selfcheck
+from ..bodies import CheckRequest
 from ..catalog import Catalog
 from ..errors import ApiError
-from ..responses import Encoded, cached_json
+from ..facts import FACTS, question_json, validate_answers
 from ..memo import Bounded
-from ..facts import FACTS, FACTS_BY_ID, question_json, validate_answers
-from ._body import decode_object, json_bytes, reject_unknown
+from ..responses import Encoded, cached_json
+from ._body import decode_object, json_bytes
 
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
 
 
@@ -40,20 +40,13 @@ async def check(request: Request) -> Response:
     return body.response(request)
 
 
-def _date(value: Any, today: dt.date) -> dt.date:
+def _date(value: str | None, today: dt.date) -> dt.date:
     """The day the check is made as of: today, or a date given by staff and tests."""
     if value is None:
         return today
-    try:
-        if not (isinstance(value, str) and DATE_RE.match(value)):
-            raise ValueError
-        on = dt.date.fromisoformat(value)
-        if not EARLIEST <= on <= LATEST:
-            raise ValueError
-    except ValueError:
-        raise ApiError(422, "invalid_date", "日期不对。",
-                       [{"field": "date", "message": "日期写成 2026-12-01 这样，"
-                         "在2000年到2099年之间。"}]) from None
+    on = clock.parse_day(value)
+    if on is None or not EARLIEST <= on <= LATEST:
+        raise bodies.bad(CheckRequest, "date")
     return on
 
 
@@ -70,33 +63,16 @@ def make_body_checker(catalog: Catalog, memo: selfcheck.Memo, cache_size: int = 
     """
 
     def check_body(raw: bytes, today: dt.date) -> tuple[Encoded, str, bool]:
-        data = decode_object(raw)
-        reject_unknown(data, {"answers", "campaign", "skip", "focus", "date", "brief"})
-        campaign = data.get("campaign")
-        if campaign is not None and not (isinstance(campaign, str)
-                                         and campaigns.FIELD.match(campaign)):
-            raise ApiError(422, "invalid_campaign", "二维码活动编号不对。",
-                           [{"field": "campaign", "message": "活动编号只含字母、数字，最长32位。"}])
-        skip = data.get("skip", [])
-        if not (isinstance(skip, list) and len(skip) <= len(FACTS)
-                and all(isinstance(f, str) and f in FACTS_BY_ID for f in skip)):
-            raise ApiError(422, "invalid_skip", "跳过的问题不对。",
-                           [{"field": "skip", "message": "应该是问题编号的列表。"}])
-        focus = data.get("focus")
-        if focus is not None and not (isinstance(focus, str) and focus in catalog.by_slug):
-            raise ApiError(422, "unknown_program", "没有这项政策。",
-                           [{"field": "focus", "message": "没有这项政策。"}])
-        on = _date(data.get("date"), today)
-        brief = data.get("brief", False)
-        if not isinstance(brief, bool):
-            raise ApiError(422, "invalid_brief", "brief 应该是 true 或 false。",
-                           [{"field": "brief", "message": "应该是 true 或 false。"}])
+        req = bodies.decode(CheckRequest, decode_object(raw))
+        if req.focus is not None and req.focus not in catalog.by_slug:
+            raise bodies.bad(CheckRequest, "focus")
+        on = _date(req.date, today)
         # answers are plausible relative to today, whatever day the check is made as of
-        answers, errors = validate_answers(data.get("answers", {}), today.year)
+        answers, errors = validate_answers(req.answers, today.year)
         if errors:
             raise ApiError(422, "invalid_answers", "有的回答不对，请按提示改一下。", errors)
-        body = selfcheck.check(catalog, answers, on, skip, focus, memo, brief)
-        return body, campaign or "", not answers
+        body = selfcheck.check(catalog, answers, on, req.skip, req.focus, memo, req.brief)
+        return body, req.campaign or "", not answers
 
     return Bounded(check_body, lambda answer: len(answer[0].raw) + 256, cache_size,
                    cache_bytes)

@@ -8,17 +8,15 @@ CSRF token in ``X-CSRF-Token``.
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .. import review, staff as accounts
+from .. import bodies, review, staff as accounts
+from ..bodies import AccountRequest, LoginRequest, StatusChange
 from ..clock import today
-from ..errors import ApiError
 from ..responses import JSON
 from ..throttle import client_of
-from ._body import decode_object, json_bytes, reject_unknown
+from ._body import decode_object, json_bytes
 
 
 async def session_of(request: Request, csrf: str | None = None) -> accounts.Session:
@@ -35,18 +33,12 @@ def set_session_cookie(request: Request, response: Response, token: str) -> None
         request.app.state.settings.public_base_url))
 
 
-async def sign_in(request: Request, username: Any, password: Any) -> tuple[str, accounts.Session]:
-    """Sign in from this client (service/staff.py throttles and audits)."""
-    state = request.app.state
-    return await accounts.sign_in(username, password, client_of(request, state.vault),
-                                  state.vault, state.login_client_throttle,
-                                  state.login_user_throttle)
-
-
 async def login(request: Request) -> Response:
-    data = decode_object(await json_bytes(request))
-    reject_unknown(data, {"username", "password"})
-    token, session = await sign_in(request, data.get("username"), data.get("password"))
+    req = bodies.decode(LoginRequest, decode_object(await json_bytes(request)))
+    state = request.app.state
+    token, session = await accounts.sign_in(
+        req.username, req.password, client_of(request, state.vault), state.vault,
+        state.login_client_throttle, state.login_user_throttle)
     response = JSON(accounts.describe_session(session))
     set_session_cookie(request, response, token)
     return response
@@ -74,11 +66,7 @@ async def export(request: Request) -> Response:
     session = await session_of(request)
     state = request.app.state
     filters = review.Filters.parse(request.query_params, state.catalog)
-    full_param = request.query_params.get("full", "0")
-    if full_param not in ("0", "1"):
-        raise ApiError(422, "invalid_filter", "full 只能是 0 或 1。",
-                       [{"field": "full", "message": "只能是 0 或 1。"}])
-    full = full_param == "1"
+    full = request.query_params.get("full", "0") == "1"  # checked by Filters.parse
     body = await review.export_csv(session, filters, state.catalog, state.vault, full)
     return Response(body, media_type="text/csv; charset=utf-8", headers={
         "content-disposition": 'attachment; filename="applications.csv"'})
@@ -102,14 +90,9 @@ async def reveal(request: Request) -> Response:
 
 async def set_status(request: Request) -> Response:
     session = await changing(request)
-    data = decode_object(await json_bytes(request))
-    reject_unknown(data, {"status", "note"})
+    req = bodies.decode(StatusChange, decode_object(await json_bytes(request)))
     app = await review.find(session, request.path_params["reference"])
-    note = data.get("note", "")
-    if not isinstance(note, str) or not isinstance(data.get("status"), str):
-        raise ApiError(422, "invalid_status", "请选新的状态，留言是一段文字。",
-                       [{"field": "status", "message": "请选新的状态。"}])
-    app = await review.change_status(session, app, data["status"], note)
+    app = await review.change_status(session, app, req.status, req.note)
     state = request.app.state
     return JSON(await review.detail(session, app, state.catalog, state.vault, today()))
 
@@ -133,10 +116,9 @@ async def list_accounts(request: Request) -> Response:
 async def create_account(request: Request) -> Response:
     session = await changing(request)
     accounts.require_admin(session)
-    data = decode_object(await json_bytes(request))
-    reject_unknown(data, {"username", "password", "role", "district"})
-    made = await accounts.make_account(session, *(data.get(k, "") for k in (
-        "username", "password", "role", "district")))
+    req = bodies.decode(AccountRequest, decode_object(await json_bytes(request)))
+    made = await accounts.make_account(session, req.username, req.password, req.role,
+                                       req.district)
     return JSON(accounts.describe_account(made), 201)
 
 

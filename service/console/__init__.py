@@ -17,7 +17,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from .. import campaigns, printables, qr, review, staff as accounts, workflow
+from .. import bodies, campaigns, printables, qr, review, staff as accounts, workflow
+from ..bodies import AccountRequest, CampaignRequest, LoginRequest, StatusChange
 from ..clock import today
 from ..errors import ApiError
 from ..models import Campaign
@@ -35,6 +36,11 @@ def page(request: Request, name: str, status: int = 200,
          headers: dict[str, str] | None = None, **context: Any) -> Response:
     return templates.TemplateResponse(request, name, context, status_code=status,
                                       headers=headers)
+
+
+def fields_of(form: Any) -> dict[str, Any]:
+    """A form's text fields, without the CSRF token (checked apart)."""
+    return {k: v for k, v in form.items() if k != "csrf_token" and isinstance(v, str)}
 
 
 def to_login() -> Response:
@@ -79,11 +85,13 @@ async def login_page(request: Request) -> Response:
     if request.method == "GET":
         return page(request, "login.html")
     form = await request.form()
-    username, password = form.get("username", ""), form.get("password", "")
+    username = form.get("username", "")
     state = request.app.state
     try:
-        token, _ = await accounts.sign_in(username, password, client_of(request, state.vault),
-                                          state.vault, state.login_client_throttle,
+        req = bodies.decode(LoginRequest, fields_of(form), lax=True)
+        token, _ = await accounts.sign_in(req.username, req.password,
+                                          client_of(request, state.vault), state.vault,
+                                          state.login_client_throttle,
                                           state.login_user_throttle)
     except ApiError as e:
         if e.status not in (401, 422, 429):
@@ -143,9 +151,9 @@ async def set_status(request: Request) -> Response:
     form = await request.form()
     session = await signed_in(request, form)
     app = await review.find(session, request.path_params["reference"])
-    status, note = form.get("status", ""), form.get("note", "")
     try:
-        await review.change_status(session, app, str(status), str(note))
+        req = bodies.decode(StatusChange, fields_of(form), lax=True)
+        await review.change_status(session, app, req.status, req.note)
     except ApiError as e:
         if e.status not in (409, 422):
             raise
@@ -182,8 +190,9 @@ async def accounts_page(request: Request) -> Response:
     if form is None:
         return await _accounts_page(request)
     try:
-        await accounts.make_account(session, *(form.get(k, "") for k in (
-            "username", "password", "role", "district")))
+        req = bodies.decode(AccountRequest, fields_of(form), lax=True)
+        await accounts.make_account(session, req.username, req.password, req.role,
+                                    req.district)
     except ApiError as e:
         return await _accounts_page(request, e.message, e.status)
     return RedirectResponse("/staff/accounts", 303)
@@ -208,7 +217,8 @@ async def campaigns_page(request: Request) -> Response:
     error, status = "", 200
     if form is not None:
         try:
-            made = await campaigns.make(session, dict(form), request.app.state.catalog,
+            req = bodies.decode(CampaignRequest, fields_of(form), lax=True)
+            made = await campaigns.make(session, req, request.app.state.catalog,
                                         request.app.state.campaigns)
             return RedirectResponse(f"/staff/campaigns/{made.code}", 303)
         except ApiError as e:

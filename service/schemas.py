@@ -1,0 +1,285 @@
+"""What the API answers, declared as msgspec Structs for the OpenAPI document.
+
+The handlers build these answers as dicts; the fuzzer (tests/test_fuzz.py) checks every
+real answer against the schemas generated from here, so a field the code drops or renames
+fails the suite. Request bodies are in service/bodies.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import msgspec
+
+from .facts import FACTS
+from .workflow import STATUSES
+
+State = Literal["current", "ended", "not_yet", "no_stated_end"]
+AppStatus = Literal[STATUSES]  # type: ignore[valid-type]
+Outcome = Literal["eligible", "maybe", "ineligible"]
+
+
+class _Out(msgspec.Struct, kw_only=True):
+    pass
+
+
+class FieldError(_Out):
+    field: str
+    message: str
+
+
+class Error(_Out):
+    code: str
+    message: str
+    errors: list[FieldError] = []
+
+
+class Source(_Out):
+    id: str
+    title: str
+    issuer: str
+    date: str
+    grade: Literal["A", "B", "C"]
+    number: str = ""
+    section: str = ""
+    url: str = ""
+    short: str = ""
+
+
+class InForce(_Out):
+    valid_from: str | None
+    valid_until: str | None
+    state: State
+    source: str = ""
+    notice: str = ""
+
+
+class Program(_Out):
+    slug: str
+    title: str
+    summary: str
+    audiences: list[str]
+    applicant: Literal["person", "employer", "both"]
+    applies_online: bool
+    url: str
+    last_reviewed: str
+    in_force: InForce
+    sources: list[Source]
+    verified_on: str = ""
+    weight: int = 1
+
+
+class Figure(_Out):
+    id: str
+    label: str
+    value: str
+    source: str
+    verified: bool
+    valid_from: str | None
+    valid_until: str | None
+    state: State
+    verified_on: str | None = None
+    notice: str = ""
+    note: str = ""
+
+
+class Basis(_Out):
+    source: str
+    section: str
+    cite: str
+    quote: str = ""
+
+
+class Rule(_Out):
+    label: str
+    basis: Basis | None
+
+
+class Office(_Out):
+    name: str = ""
+    where: str = ""
+    phone: str = ""
+    hours: str = ""
+    note: str = ""
+
+
+class ProgramDetail(Program):
+    facts: list[Figure] = []
+    documents: list[str] = []
+    offices: list[Office] = []
+    conditions: list[str] = []
+    rules: list[Rule] = []
+    notes: list[str] = []
+    keywords: list[str] = []
+    related: list[str] = []
+
+
+class Option(_Out):
+    value: str
+    label: str
+
+
+class Question(_Out):
+    id: Literal[tuple(f.id for f in FACTS)]  # type: ignore[valid-type]
+    type: Literal["bool", "int", "enum", "multi", "year"]
+    text: str
+    help: str = ""
+    options: list[Option] = []
+    min: int = 0
+    max: int = 0
+
+
+class Step(_Out):
+    text: str
+    url: str | None
+
+
+class Reason(_Out):
+    text: str
+    met: bool | None
+    basis: str | None
+    step: Step | None = None
+
+
+class Gets(_Out):
+    text: str
+    note: str = ""
+    basis: str = ""
+
+
+class Result(_Out):
+    slug: str
+    title: str
+    status: Outcome
+    reasons: list[Reason]
+    url: str
+    missing: list[str]
+    gets: Gets | None
+    summary: str = ""
+    applies_online: bool = False
+    notes: list[str] = []
+
+
+class Counts(_Out):
+    eligible: int
+    maybe: int
+    ineligible: int
+
+
+class CheckResponse(_Out):
+    results: list[Result]
+    brief: bool
+    counts: Counts
+    next_question: Question | None
+    focus: str | None
+    date: str
+
+
+class Receipt(_Out):
+    reference: str
+    reference_display: str
+    status: AppStatus
+    status_text: str
+    program: str
+    program_title: str
+    submitted_at: str
+    next_step: str
+    documents: list[str]
+    offices: list[Office]
+    status_url: str
+
+
+class HistoryEntry(_Out):
+    status: AppStatus
+    at: str
+    status_text: str = ""
+    message: str = ""
+
+
+class ApplicationStatus(_Out):
+    reference: str
+    status: AppStatus
+    status_text: str
+    message: str
+    next_step: str
+    submitted_at: str
+    updated_at: str
+    history: list[HistoryEntry]
+    program_title: str
+    reference_display: str = ""
+    program: str = ""
+    documents: list[str] = []
+
+
+class StaffApplication(_Out):
+    reference: str
+    program: str
+    district: str
+    status: AppStatus
+    name: str
+    id_number_masked: str
+    submitted_at: str
+    reference_display: str = ""
+    program_title: str = ""
+    district_label: str = ""
+    status_text: str = ""
+    phone_masked: str = ""
+    campaign: str = ""
+    updated_at: str = ""
+
+
+class Me(_Out):
+    username: str
+    role: Literal["admin", "reviewer", "viewer"]
+    csrf_token: str
+    role_text: str = ""
+    district: str = ""
+
+
+class Programs(_Out):
+    programs: list[Program]
+    audiences: list[dict[str, Any]]
+
+
+class Questions(_Out):
+    questions: list[Question]
+
+
+class Page(_Out):
+    applications: list[StaffApplication]
+    total: int
+    page: int = 1
+    per_page: int = 50
+
+
+class Revealed(_Out):
+    reference: str
+    id_number: str
+
+
+class CampaignRow(_Out):
+    code: str
+    name: str
+    scans: int
+    checks: int
+    applications: int
+    approved: int
+
+
+class Campaigns(_Out):
+    campaigns: list[CampaignRow]
+    by_district: list[dict[str, Any]]
+    by_kind: list[dict[str, Any]]
+
+
+class Accounts(_Out):
+    accounts: list[dict[str, Any]]
+
+
+class Entries(_Out):
+    entries: list[dict[str, Any]]
+
+
+RESPONSES: tuple[type[_Out], ...] = (
+    Error, Program, ProgramDetail, Programs, Question, Questions, CheckResponse, Receipt,
+    ApplicationStatus, StaffApplication, Page, Me, Revealed, Campaigns, Accounts, Entries)
