@@ -81,7 +81,8 @@ def cmd_build_pages(args: argparse.Namespace, settings: Settings) -> int:
         for line in e.problems:
             print(line, file=sys.stderr)
         return 1
-    written = build_pages(catalog, settings.content_dir, settings.public_base_url)
+    written = build_pages(catalog, settings.content_dir, settings.public_base_url,
+                          settings.retention_days)
     print(f"build-pages: wrote {len(written)} files")
     return 0
 

@@ -11,7 +11,11 @@
 - ``guides/index.md``   the whole catalog, grouped the way people think of themselves;
 - ``for/<audience>.md`` one page per group ("我想创业" ...), linked from the home page;
 - ``assets/jy/common.js`` the one script every page loads: the parts in ``js/common/``, one
-  concern each, joined in one closure, so that a phone still makes a single request.
+  concern each, joined in one closure, so that a phone still makes a single request; and in
+  front of them ``DATA``, the server's own tables the pages show (the districts, how long
+  personal data is kept, the self-check's words for a result, what a 身份证号 may start
+  with). They travel in a file every page loads anyway: no request of their own, and the
+  service worker keeps them offline with the page.
 
 It is a plain script rather than an mkdocs hook, so the pages survive a move to Zensical.
 Generated files are not committed; ``make site`` runs this before ``mkdocs build``.
@@ -20,6 +24,7 @@ Generated files are not committed; ``make site`` runs this before ``mkdocs build
 from __future__ import annotations
 
 import html
+import json
 import shutil
 from pathlib import Path
 
@@ -27,7 +32,10 @@ import datetime as dt
 
 from . import clock, engine, qr
 from .catalog import AUDIENCES, Catalog, Program, example_date, zh_date
-from .config import ROOT
+from .config import ROOT, Settings
+from .facts import DISTRICTS
+from .identity import _PROVINCES as ID_PROVINCES  # the server's own table, not a copy
+from .identity import MIN_AGE
 
 GENERATED_DIRS = ("guides", "for")
 
@@ -291,6 +299,28 @@ def catalog_markdown(catalog: Catalog) -> str:
     return "\n".join(lines)
 
 
+def retention_words(days: int) -> str:
+    """How long personal data is kept (RETENTION_DAYS), as the notices say it: 730 -> 2年."""
+    if days % 365 == 0:
+        return f"{days // 365}年"
+    if days % 30 == 0:
+        return f"{days // 30}个月"
+    return f"{days}天"
+
+
+def site_data(retention_days: int = Settings.retention_days) -> dict:
+    """The server's tables the pages need, as window.JY.data: the apply form's districts (the
+    table the API checks them against), how long personal data is kept once an application
+    is closed, the self-check's words for a result, and for the form's checks as a person
+    types, the first two digits a 身份证号 may have and the youngest age that may apply."""
+    return {
+        "districts": [[d.value, d.label] for d in DISTRICTS],
+        "retention": retention_words(retention_days),
+        "outcomes": dict(engine.STATUS_ZH),
+        "id": {"provinces": sorted(ID_PROVINCES), "min_age": MIN_AGE},
+    }
+
+
 def _code_lines(text: str, name: str) -> list[str]:
     """The lines of a part without the comments that fill whole lines (``//`` or ``/* */``):
     the phone does not need them, and on 3G they are a fifth of the file. A comment that
@@ -310,20 +340,25 @@ def _code_lines(text: str, name: str) -> list[str]:
     return out
 
 
-def common_script(parts_dir: Path = SCRIPT_PARTS_DIR) -> str:
-    """common.js: every part, inside one strict closure, without its comment lines."""
+def common_script(data: dict, parts_dir: Path = SCRIPT_PARTS_DIR) -> str:
+    """common.js: ``data`` as DATA, then every part, inside one strict closure, without
+    their comment lines."""
     found = sorted(p.name for p in Path(parts_dir).glob("*.js"))
     if found != sorted(SCRIPT_PARTS):
         raise RuntimeError(
             f"{parts_dir}: the parts are {found}, service/pages.py SCRIPT_PARTS lists "
             f"{sorted(SCRIPT_PARTS)}: add a new part to SCRIPT_PARTS, in its place")
+    # U+2028 and U+2029 end a line in ES5 source, even inside a string
+    literal = (json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+               .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
     out = ["/* 就业通: helpers shared by every page, and the page tools (大字, 朗读, 发给家人, 下一位),",
            " * the offline outbox for applications and the service worker.",
            " * Plain ES5 with fetch, for old WeChat browsers. Text is always set with textContent.",
-           " * Built by `python -m service build-pages` (service/pages.py) from js/common/*.js:",
-           " * edit those, never this file. */",
+           " * Built by `python -m service build-pages` (service/pages.py) from js/common/*.js and",
+           " * the server's tables: edit those, never this file. */",
            "(function () {",
-           '  "use strict";']
+           '  "use strict";',
+           f"  var DATA = {literal};"]
     for name in SCRIPT_PARTS:
         out += ["", f"  /* ---- {name} ---- */"]
         text = (Path(parts_dir) / name).read_text("utf-8")
@@ -332,12 +367,14 @@ def common_script(parts_dir: Path = SCRIPT_PARTS_DIR) -> str:
     return "\n".join(out)
 
 
-def build_pages(catalog: Catalog, content_dir: Path, base_url: str) -> list[Path]:
+def build_pages(catalog: Catalog, content_dir: Path, base_url: str,
+                retention_days: int = Settings.retention_days) -> list[Path]:
     """Write every generated page and common.js; returns the paths written. Stale pages
     are removed.
 
     ``base_url`` (PUBLIC_BASE_URL) goes into each guide's QR code: build the site with the
-    address people will reach."""
+    address people will reach; ``retention_days`` (RETENTION_DAYS) is what the apply form
+    says about how long personal data is kept."""
     content_dir = Path(content_dir)
     for name in GENERATED_DIRS:
         shutil.rmtree(content_dir / name, ignore_errors=True)
@@ -357,5 +394,5 @@ def build_pages(catalog: Catalog, content_dir: Path, base_url: str) -> list[Path
     for aid in AUDIENCES:
         write(f"for/{aid}.md", audience_markdown(aid, catalog))
     (content_dir / COMMON_SCRIPT).parent.mkdir(parents=True, exist_ok=True)
-    write(COMMON_SCRIPT, common_script())
+    write(COMMON_SCRIPT, common_script(site_data(retention_days)))
     return written

@@ -7,13 +7,13 @@ import shutil
 
 import pytest
 
-from service.pages import SCRIPT_PARTS, SCRIPT_PARTS_DIR, _code_lines, common_script
+from service.pages import SCRIPT_PARTS, SCRIPT_PARTS_DIR, _code_lines, common_script, site_data
 
 
 def test_every_part_is_joined_once_and_start_comes_last():
     assert sorted(SCRIPT_PARTS) == sorted(p.name for p in SCRIPT_PARTS_DIR.glob("*.js"))
     assert len(set(SCRIPT_PARTS)) == len(SCRIPT_PARTS) and SCRIPT_PARTS[-1] == "start.js"
-    joined = common_script()
+    joined = common_script(site_data())
     at = [joined.index(f"/* ---- {name} ---- */") for name in SCRIPT_PARTS]
     assert at == sorted(at)
     for name in SCRIPT_PARTS:
@@ -27,7 +27,7 @@ def test_a_part_missing_from_the_list_stops_the_build(tmp_path):
     shutil.copytree(SCRIPT_PARTS_DIR, parts)
     (parts / "new-tool.js").write_text("function wireNewTool() {}\n")
     with pytest.raises(RuntimeError, match="new-tool.js"):
-        common_script(parts)
+        common_script(site_data(), parts)
 
 
 def test_whole_line_comments_are_left_out_and_the_code_is_kept():

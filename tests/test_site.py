@@ -159,11 +159,13 @@ def test_the_apply_and_status_pages_load_their_scripts_after_the_shared_one():
         assert [u.rsplit("/", 1)[1] for u in ours] == ["common.js", script], page
 
 
-def test_the_shared_script_is_built_from_its_parts():
-    from service.pages import common_script
+def test_the_shared_script_is_built_from_its_parts_and_the_servers_tables():
+    from service.config import Settings
+    from service.pages import common_script, site_data
 
+    data = site_data(Settings.from_env().retention_days)   # what `make site` built with
     built = (SITE / "assets" / "jy" / "common.js").read_text("utf-8")
-    assert built == common_script(), "common.js is older than js/common/: run `make site`"
+    assert built == common_script(data), "common.js is older than its sources: run `make site`"
 
 
 def test_every_guide_shows_its_own_qr_code_and_a_printable_checklist(catalog):

@@ -1,5 +1,6 @@
 /* Comes last: wires the page tools once the page is parsed, sends what waits in the outbox,
- * and gives the page scripts window.JY. */
+ * and gives the page scripts window.JY. JY.data is DATA, the server's tables (districts,
+ * retention, ...), which the build step writes in front of the parts (service/pages.py). */
 function ready() {
   wireNotices();
   wirePrint();
@@ -16,4 +17,4 @@ else ready();
 window.addEventListener("online", flush);
 
 window.JY = { el: el, button: button, clear: clear, request: request, store: store, field: field,
-              campaign: campaign, newKey: newKey, remember: remember, outbox: outbox };
+              campaign: campaign, newKey: newKey, remember: remember, outbox: outbox, data: DATA };

@@ -13,8 +13,8 @@
   var session = JY.store("session"), local = JY.store("local");
   var DRAFT = "jy.apply.draft", CHECK = "jy.check.v1";
   var params = new URLSearchParams(location.search);
-  var DISTRICTS = [["shizhong", "市中区"], ["xuecheng", "薛城区"], ["yicheng", "峄城区"],
-    ["taierzhuang", "台儿庄区"], ["shanting", "山亭区"], ["tengzhou", "滕州市"], ["gaoxin", "高新区"]];
+  // The server's own tables, written into common.js by the build step (service/pages.py).
+  var DISTRICTS = JY.data.districts;    // [[id, name], ...], as the API checks them
   var program = null;
   var draft = null;
   var sending = false;
@@ -159,7 +159,7 @@
     ["收集：姓名、身份证号、手机号、所在区（市），和这项政策有关的自查回答。",
      "用途：只用来办这份申请、核对身份、联系你。",
      "谁能看：你所在区（市）办这项政策的工作人员。",
-     "保存：加密保存。办完后再保存2年，然后删除。"].forEach(function (t) { ul.appendChild(el("li", null, t)); });
+     "保存：加密保存。办完后再保存" + JY.data.retention + "，然后删除。"].forEach(function (t) { ul.appendChild(el("li", null, t)); });
     consentBox.appendChild(ul);
     var more = el("p"); more.appendChild(el("a", { href: "/privacy/", target: "_blank" }, "看完整的个人信息保护说明"));
     consentBox.appendChild(more);

@@ -208,8 +208,9 @@
 
   // 可能符合 splits in two: one step away (everything answered, only a step to take, such as
   // 先办失业登记) and still open (answers missing, or a program whose source has ended).
-  var GROUPS = [["eligible", "符合"], ["step", "还差一步就能办"], ["maybe", "可能符合"],
-                ["ineligible", "不符合"]];
+  var ZH = JY.data.outcomes;   // the words the guides' worked examples use (engine.STATUS_ZH)
+  var GROUPS = [["eligible", ZH.eligible], ["step", "还差一步就能办"], ["maybe", ZH.maybe],
+                ["ineligible", ZH.ineligible]];
 
   function group(r) {
     if (r.status !== "maybe") return r.status;
