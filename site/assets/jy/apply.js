@@ -24,36 +24,58 @@
   function save() { session.set(DRAFT, draft); }
   function focusHeading(h) { h.setAttribute("tabindex", "-1"); h.focus(); }
 
-  /* The same checks the server makes (service/identity.py), for a message while typing. */
+  /* The same checks the server makes (service/identity.py), for a message while typing: the
+   * same words for the same input (tests/identity_cases.py holds both to one table). */
   var W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  var PROVINCES = {}, MIN_AGE = JY.data.id.min_age;
+  JY.data.id.provinces.forEach(function (p) { PROVINCES[p] = true; });
+  var SPACES = /[\s\-\uff0d\u2014_]+/g;
+  var NAME = /^[\u3400-\u9fffA-Za-z][\u3400-\u9fffA-Za-z\u00b7\u2022. ]{0,28}[\u3400-\u9fffA-Za-z]$/;
+  var BORN = "身份证号里的出生日期（第7到14位）不对，请再核对一下。";
+  function blank(v) { return !/\S/.test(v || ""); }
+  /* Full-width digits and letters (a Chinese keyboard types them) as the server reads them (NFKC). */
+  function fold(v) {
+    if (v.normalize) return v.normalize("NFKC");
+    return v.replace(/[\uff01-\uff5e]/g, function (c) { return String.fromCharCode(c.charCodeAt(0) - 0xfee0); })
+      .replace(/\u3000/g, " ");
+  }
   function idProblem(v) {
-    v = (v || "").replace(/[\s\-]/g, "").toUpperCase();
-    if (!v) return "请填写身份证号。";
+    if (blank(v)) return "请填写身份证号。";
+    v = fold(v).replace(SPACES, "").toUpperCase();
     if (v.length !== 18) return "身份证号应该是18位，你填了" + v.length + "位。请对着身份证再核对一下。";
     if (!/^\d{17}[\dX]$/.test(v)) return "身份证号前17位都是数字，最后一位是数字或字母X。";
+    if (!PROVINCES[v.substr(0, 2)]) return "身份证号开头两位不对，请对着身份证再核对一下。";
     var y = +v.substr(6, 4), m = +v.substr(10, 2), d = +v.substr(12, 2);
-    var born = new Date(y, m - 1, d);
-    if (born.getFullYear() !== y || born.getMonth() !== m - 1 || born.getDate() !== d || born > new Date() || y < 1900)
-      return "身份证号里的出生日期（第7到14位）不对，请再核对一下。";
+    var born = new Date(Date.UTC(y, m - 1, d));   // a year below 100 reads as 19xx: refused, as by the server (too old)
+    if (born.getUTCFullYear() !== y || born.getUTCMonth() !== m - 1 || born.getUTCDate() !== d) return BORN;
+    var now = new Date(Date.now() + 8 * 3600 * 1000);   // today in Beijing, as the server counts
+    var ty = now.getUTCFullYear(), tm = now.getUTCMonth() + 1, td = now.getUTCDate();
+    var before = tm < m || (tm === m && td < d);        // this year's birthday still to come
+    var age = ty - y - (before ? 1 : 0);
+    if (y > ty || (y === ty && before) || age > 120) return BORN;
+    if (age < MIN_AGE) return "按身份证号，申请人还不满" + MIN_AGE + "岁。请用本人的身份证号申请。";
     var sum = 0;
     for (var i = 0; i < 17; i++) sum += (+v.charAt(i)) * W[i];
     if ("10X98765432".charAt(sum % 11) !== v.charAt(17)) return "身份证号有一位不对（最后一位对不上），请对着身份证逐位核对。";
     return "";
   }
   function phoneProblem(v) {
-    v = (v || "").replace(/[\s\-]/g, "").replace(/^(\+86|0086)/, "");
-    if (!v) return "请填写手机号，查进度要用。";
+    if (blank(v)) return "请填写手机号，查进度要用。";
+    v = fold(v).replace(SPACES, "");
+    if (v.indexOf("+86") === 0) v = v.slice(3); else if (v.indexOf("0086") === 0) v = v.slice(4);
     if (!/^\d+$/.test(v)) return "手机号只填数字，一共11位。";
     if (v.length !== 11) return "手机号应该是11位，你填了" + v.length + "位。";
     if (!/^1[3-9]/.test(v)) return "手机号应该以13到19开头。请填手机号，不要填座机。";
     return "";
   }
   function nameProblem(v) {
-    v = (v || "").trim();
-    if (!v) return "请填写姓名。";
-    if (/[0-9<>@#$%^&*()_+=|\\\/{}\[\]:;"'?!,，。]/.test(v) || v.length < 2) return "请填身份证上的姓名：汉字或字母，至少两个字，不要有数字或符号。";
+    if (blank(v)) return "请填写姓名。";
+    v = fold(v).replace(/\s+/g, " ").trim();
+    if (v.length > 30) return "姓名太长了，请只填身份证上的姓名。";
+    if (!NAME.test(v)) return "请填身份证上的姓名：汉字或字母，至少两个字，不要有数字或符号。";
     return "";
   }
+  JY.checks = { id: idProblem, phone: phoneProblem, name: nameProblem };   // for the tests
 
   function districtLabel(v) {
     for (var i = 0; i < DISTRICTS.length; i++) if (DISTRICTS[i][0] === v) return DISTRICTS[i][1];
