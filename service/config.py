@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-only-insecure-secret-key-change-me"
@@ -64,7 +66,7 @@ class Settings:
         return self.database_url.startswith("sqlite:")
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         e = os.environ if environ is None else environ
         base = cls()
         s = replace(
@@ -75,11 +77,11 @@ class Settings:
             public_base_url=e.get("PUBLIC_BASE_URL", base.public_base_url).rstrip("/"),
             content_dir=Path(e.get("CONTENT_DIR", base.content_dir)),
             site_dir=Path(e.get("SITE_DIR", base.site_dir)),
-            max_json_body=int(e.get("MAX_JSON_BODY", base.max_json_body)),
+            max_json_body=_whole(e, "MAX_JSON_BODY", base.max_json_body),
             log_level=e.get("LOG_LEVEL", base.log_level).lower(),
             data_keys=tuple(k.strip() for k in e.get("DATA_KEYS", "").split(",") if k.strip()),
             lookup_key=e.get("LOOKUP_KEY", "").strip(),
-            retention_days=int(e.get("RETENTION_DAYS", base.retention_days)),
+            retention_days=_whole(e, "RETENTION_DAYS", base.retention_days),
             load_test_key=e.get("LOADTEST_KEY", "").strip(),
             trusted_proxies=e.get("TRUSTED_PROXIES", base.trusted_proxies).strip(),
             redis_url=e.get("REDIS_URL", "").strip(),
@@ -87,7 +89,7 @@ class Settings:
         )
         return replace(s, **overrides)
 
-    def validate(self) -> "Settings":
+    def validate(self) -> Settings:
         if self.env not in ("development", "production"):
             raise ConfigError(f"JY_ENV must be development or production, not {self.env!r}")
         if self.production:
@@ -114,12 +116,22 @@ class Settings:
         problem = check_keys(self.data_keys)
         if problem:
             raise ConfigError(problem)
-        if not self.database_url.split("://", 1)[0] in ("sqlite", "postgres", "postgresql"):
+        if self.database_url.split("://", 1)[0] not in ("sqlite", "postgres", "postgresql"):
             raise ConfigError("DATABASE_URL must start with sqlite://, postgres:// or postgresql://")
         return self
 
-    def tortoise_config(self) -> dict:
+    def tortoise_config(self) -> dict[str, Any]:
         return tortoise_config(self.database_url)
+
+
+def _whole(environ: Mapping[str, str], name: str, default: int) -> int:
+    """A whole number > 0 from the environment, or a ConfigError naming the variable."""
+    text = environ.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isascii() or not text.isdigit() or int(text) == 0:
+        raise ConfigError(f"{name} must be a whole number above 0, not {text!r}")
+    return int(text)
 
 
 def durable(database_url: str) -> str:
@@ -131,7 +143,7 @@ def durable(database_url: str) -> str:
     return database_url + ("&" if "?" in database_url else "?") + "synchronous=FULL"
 
 
-def tortoise_config(database_url: str) -> dict:
+def tortoise_config(database_url: str) -> dict[str, Any]:
     return {
         "connections": {"default": durable(database_url)},
         "apps": {

@@ -18,13 +18,17 @@ _CHECK = "10X98765432"
 _PROVINCES = frozenset(
     "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 "
     "61 62 63 64 65 71 81 82 83".split())
+# 0-9 only: str.isdigit() and int() also take other scripts' digits (٨, ৮ ...), which NFKC
+# leaves as they are, and a number stored in them would match no one's.
+_ID_FORM = re.compile(r"^[0-9]{17}[0-9X]$")
+_DIGITS = re.compile(r"^[0-9]+$")
 _SPACES = re.compile(r"[\s\-－—_]+")
 _NAME = re.compile(r"^[\u3400-\u9fffA-Za-z][\u3400-\u9fffA-Za-z·•. ]{0,28}[\u3400-\u9fffA-Za-z]$")
 MIN_AGE = 16  # the legal minimum working age (劳动法第十五条)
 
 
 def id_check_char(first17: str) -> str:
-    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS)) % 11]
+    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True)) % 11]
 
 
 def clean_id_number(raw: object, today: dt.date) -> tuple[str | None, str | None]:
@@ -33,7 +37,7 @@ def clean_id_number(raw: object, today: dt.date) -> tuple[str | None, str | None
     value = _SPACES.sub("", unicodedata.normalize("NFKC", raw)).upper()
     if len(value) != 18:
         return None, f"身份证号应该是18位，你填了{len(value)}位。请对着身份证再核对一下。"
-    if not (value[:17].isdigit() and (value[17].isdigit() or value[17] == "X")):
+    if not _ID_FORM.match(value):
         return None, "身份证号前17位都是数字，最后一位是数字或字母X。"
     if value[:2] not in _PROVINCES:
         return None, "身份证号开头两位不对，请对着身份证再核对一下。"
@@ -59,7 +63,7 @@ def clean_phone(raw: object) -> tuple[str | None, str | None]:
         value = value[3:]
     elif value.startswith("0086"):
         value = value[4:]
-    if not value.isdigit():
+    if not _DIGITS.match(value):
         return None, "手机号只填数字，一共11位。"
     if len(value) != 11:
         return None, f"手机号应该是11位，你填了{len(value)}位。"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 _INDEX = {c: i for i, c in enumerate(ALPHABET)}
@@ -42,7 +43,8 @@ def new_reference() -> str:
 
 def normalize(raw: str) -> tuple[str | None, str | None]:
     """(reference, None) for a well-formed one, else (None, a Chinese message)."""
-    value = _STRIP.sub("", raw).upper()
+    # NFKC: a Chinese keyboard in full-width mode types ＫＧＭ for KGM
+    value = _STRIP.sub("", unicodedata.normalize("NFKC", raw)).upper()
     if len(value) != LENGTH:
         return None, f"申请编号是{LENGTH}位（字母和数字），请再核对一下。"
     if any(c in "01OI" for c in value):

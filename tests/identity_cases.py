@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-_W = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+from people import with_check
 
 ID_EMPTY = "请填写身份证号。"
 ID_DIGITS = "身份证号前17位都是数字，最后一位是数字或字母X。"
@@ -49,11 +49,6 @@ class Case:
     @property
     def id(self) -> str:
         return self.why or self.typed
-
-
-def with_check(first17: str) -> str:
-    """A 身份证号 with its right check character."""
-    return first17 + "10X98765432"[sum(int(c) * w for c, w in zip(first17, _W)) % 11]
 
 
 def _born(on: dt.date, years: int, days: int = 0) -> str:
@@ -91,6 +86,8 @@ def id_cases(today: dt.date) -> list[Case]:
         Case("110105194912310020X", id_length(19), why="19 characters"),
         Case("1101051949123100XX", ID_DIGITS, why="X before the end"),
         Case("11010519491231002Y", ID_DIGITS, why="a letter other than X"),
+        # other scripts' digits: int() reads them, but no 身份证 carries them
+        Case("١١٠١٠٥١٩٤٩١٢٣١٠٠٢X", ID_DIGITS, why="Arabic-Indic digits"),
         Case("990105194912310028", ID_REGION, why="no province 99"),
         Case("110105199902300016", ID_BORN, why="30 February"),
         Case("110105194913010013", ID_BORN, why="month 13"),
@@ -117,6 +114,7 @@ PHONE_CASES = [
     Case("", PHONE_EMPTY, why="empty"),
     Case("  ", PHONE_EMPTY, why="only spaces"),
     Case("138ab138000", PHONE_DIGITS, why="letters"),
+    Case("13٨٠٠١٣٨٠٠٠", PHONE_DIGITS, why="Arabic-Indic digits"),
     Case("+86", PHONE_DIGITS, why="only the country code"),
     Case("1380013800", phone_length(10), why="10 digits"),
     Case("138001380001", phone_length(12), why="12 digits"),

@@ -1,4 +1,5 @@
-"""Made-up applicants for tests: valid 身份证号 computed here, independently of the service."""
+"""Made-up people for tests: self-check personas, and applicants with valid 身份证号 computed
+here, independently of the service."""
 
 from __future__ import annotations
 
@@ -7,15 +8,22 @@ import uuid
 
 import httpx2
 
+from service.facts import FACTS_BY_ID
+
 _W = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
-def make_id(born: str | None = None, region: str = "370481") -> str:
-    """A valid 身份证号 (GB 11643 check character), random unless ``born`` is given."""
+def with_check(first17: str) -> str:
+    """A 身份证号 with its right check character (GB 11643)."""
+    return first17 + "10X98765432"[sum(int(c) * w for c, w in zip(first17, _W, strict=True)) % 11]
+
+
+def make_id(born: str | None = None, serial: int | None = None, region: str = "370481") -> str:
+    """A valid 身份证号, random unless ``born`` (and ``serial``) are given."""
     if born is None:
         born = f"{random.randint(1960, 2004)}{random.randint(1, 12):02d}{random.randint(1, 28):02d}"
-    first = f"{region}{born}{random.randint(0, 999):03d}"
-    return first + "10X98765432"[sum(int(c) * w for c, w in zip(first, _W)) % 11]
+    serial = random.randint(0, 999) if serial is None else serial
+    return with_check(f"{region}{born}{serial:03d}")
 
 
 def form(**over) -> dict:
@@ -45,3 +53,30 @@ async def signed_in(app, username: str) -> tuple[httpx2.AsyncClient, dict[str, s
     r = await c.post("/api/staff/login", json={"username": username, "password": PASSWORD})
     assert r.status_code == 200, r.text
     return c, {"X-CSRF-Token": r.json()["csrf_token"]}
+
+
+def persona(rng: random.Random, year: int = 2026) -> dict:
+    """A random but coherent person (or employer), every fact known."""
+    employer = rng.random() < 0.1
+    groups = [o.value for o in FACTS_BY_ID["groups"].options if rng.random() < 0.15]
+    student = "student" in groups
+    status = "student" if student else rng.choice(
+        ["employed", "platform", "flexible", "self_employed", "business_owner", "unemployed",
+         "unemployed"])
+    return {
+        "is_employer": employer,
+        "residence": rng.choice(["hukou", "hukou", "hukou", "resident", "outside"]),
+        "work_status": status,
+        "age": rng.randint(16, 64),
+        "groups": groups,
+        "graduation_year": rng.randint(2010, year + 2),
+        "starting_business": rng.random() < 0.25,
+        "ui_years": rng.choice([0, 0, 1, 3, 6, 12]),
+        "job_loss_involuntary": rng.random() < 0.5,
+        "unemployment_registered": rng.random() < 0.3,
+        "skill_certificate": rng.choice(["none", "none", "level5", "level4", "level3", "level2"]),
+        "work_problems": [x for x in ("wages_owed", "dispute", "discrimination")
+                          if rng.random() < 0.1],
+        "gender": rng.choice(["female", "male"]),
+        "employer_sme": rng.random() < 0.7,
+    }

@@ -6,11 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from identity_cases import NAME_CASES, PHONE_CASES, id_cases
 
 from service import clock
 from service.identity import clean_id_number, clean_name, clean_phone
-
-from identity_cases import NAME_CASES, PHONE_CASES, id_cases
 
 # Today, and days where the age arithmetic is easiest to get wrong.
 DAYS = [clock.today(), dt.date(2028, 2, 29), dt.date(2027, 2, 28), dt.date(2026, 12, 31),
