@@ -12,7 +12,7 @@ SITE_INPUTS := mkdocs.yml $(shell find content site service js -type f \
 	-not -path 'content/guides/*' -not -path 'content/for/*' \
 	-not -path 'content/assets/jy/common.js' -not -name '*.pyc' 2>/dev/null)
 
-.PHONY: install site db serve test check-content loadtest clean
+.PHONY: install site db serve lint test check-content loadtest clean
 
 install: $(STAMP)
 
@@ -47,8 +47,13 @@ $(NODE_STAMP): package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent && touch $@; \
 	else echo "npm not found: tests/browser skips its axe-core and ES5 checks"; fi
 
+# Style (ruff) and types (mypy, strict, on service/): settings in pyproject.toml.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check service tests loadtests
+	$(VENV)/bin/mypy
+
 # Database tests run on SQLite, then again on PostgreSQL when TEST_POSTGRES_URL is set.
-test: site $(NODE_STAMP)
+test: lint site $(NODE_STAMP)
 	$(PY) -m pytest
 	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
 		echo "== the database tests again, on PostgreSQL"; \

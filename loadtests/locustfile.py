@@ -149,7 +149,7 @@ def id_number(age: int) -> str:
     """A valid 18-character 身份证号 (GB 11643 check character) for someone ``age`` years old."""
     born = dt.date.today() - dt.timedelta(days=int(age * 365.25) + random.randint(1, 360))
     first = f"{random.choice(REGIONS)}{born:%Y%m%d}{random.randint(0, 999):03d}"
-    return first + "10X98765432"[sum(int(c) * w for c, w in zip(first, ID_WEIGHTS)) % 11]
+    return first + "10X98765432"[sum(int(c) * w for c, w in zip(first, ID_WEIGHTS, strict=True)) % 11]
 
 
 class Visitor(FastHttpUser):

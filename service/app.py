@@ -21,9 +21,9 @@ from .catalog import Catalog, load_catalog
 from .config import Settings
 from .db import database_ok
 from .errors import EXCEPTION_HANDLERS
-from .responses import JSON
 from .middleware import BodyLimitMiddleware, HeadersMiddleware, SiteCSP
 from .pii import Vault
+from .responses import JSON
 from .static import PrecompressedFiles
 from .tally import TallyBuffer
 

@@ -62,13 +62,15 @@ def validate_form(data: dict[str, Any], catalog: Catalog, today: dt.date
             bad("program", "没有这项政策，请从办事指南里点“在线申请”进来。")
     elif not program.data.applies_online:
         bad("program", "这项政策不能在网上申请，请按办事指南里“去哪里办”到窗口办理。")
-    cleaned = {}
+    cleaned: dict[str, str] = {}
     for field, clean in (("name", clean_name), ("id_number", lambda v: clean_id_number(v, today)),
                          ("phone", clean_phone)):
         if field in values:
-            cleaned[field], problem = clean(values[field])
+            value, problem = clean(values[field])
             if problem:
                 bad(field, problem)
+            elif value is not None:
+                cleaned[field] = value
     note = "".join(c for c in unicodedata.normalize("NFKC", values.get("note") or "")
                    if c in "\n" or unicodedata.category(c)[0] != "C").strip()
     if len(note) > NOTE_MAX:

@@ -15,10 +15,9 @@ Struct's ``CODE``/``TITLE`` otherwise).
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from functools import cache
-from typing import Annotated, Any, ClassVar, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeAlias, TypeVar, cast
 
 import msgspec
 from msgspec import Meta
@@ -27,22 +26,31 @@ from .campaigns import KINDS
 from .errors import ApiError
 from .facts import DISTRICTS, FACTS
 from .staff import ROLES
-from .workflow import STATUSES
+from .workflow import LABELS, STATUSES
 
 S = TypeVar("S", bound="Body")
 
-District = Literal[tuple(o.value for o in DISTRICTS)]  # type: ignore[valid-type]
-Status = Literal[STATUSES]  # type: ignore[valid-type]
-Role = Literal[tuple(ROLES)]  # type: ignore[valid-type]
-Kind = Literal[tuple(KINDS)]  # type: ignore[valid-type]
-FactId = Literal[tuple(f.id for f in FACTS)]  # type: ignore[valid-type]
+# Values from the server's tables. The type checker sees text; msgspec checks the value.
+if TYPE_CHECKING:
+    Status: TypeAlias = str
+    Role: TypeAlias = str
+    Kind: TypeAlias = str
+    FactId: TypeAlias = str
+    District: TypeAlias = str
+else:
+    Status = Literal[STATUSES]
+    District = Literal[tuple(o.value for o in DISTRICTS)]
+    Role = Literal[tuple(ROLES)]
+    Kind = Literal[tuple(KINDS)]
+    FactId = Literal[tuple(f.id for f in FACTS)]
 CAMPAIGN = r"^[A-Za-z0-9_-]{1,32}$"
+STATUS_CHOICES = "状态只能是：" + "、".join(f"{s}（{LABELS[s]}）" for s in STATUSES) + "。"
 UNKNOWN = "不认识这一项。"
 DATE = r"^\d{4}-\d{2}-\d{2}$"
 
 
 def _m(error: str, **kw: Any) -> Meta:
-    extra = {"error": error, **{k: kw.pop(k) for k in ("code", "title") if k in kw}}
+    extra: dict[str, Any] = {"error": error, **{k: kw.pop(k) for k in ("code", "title") if k in kw}}
     return Meta(extra=extra, **kw)
 
 
@@ -146,7 +154,7 @@ class QueueQuery(Body):
 
     program: str = ""
     status: Annotated[Literal[("",) + STATUSES], _m(  # type: ignore[valid-type]
-        f"状态只能是：{'、'.join(STATUSES)}。")] = ""
+        STATUS_CHOICES)] = ""
     district: Annotated[str, _m("没有这个区（市）。")] = ""
     campaign: Annotated[str, _m("活动编号最长32位。", max_length=32)] = ""
     date_from: Annotated[str, _m("日期格式是 2027-03-01。", pattern=r"^$|" + DATE)] = (
@@ -170,9 +178,9 @@ class _Field(msgspec.Struct, frozen=True):
 
 @cache
 def _fields(kind: type[Body]) -> dict[str, _Field]:
-    info = msgspec.inspect.type_info(kind)
-    out = {}
-    for f, hint in zip(info.fields, msgspec.structs.fields(kind)):  # type: ignore[union-attr]
+    info = cast(msgspec.inspect.StructType, msgspec.inspect.type_info(kind))
+    out: dict[str, _Field] = {}
+    for f, hint in zip(info.fields, msgspec.structs.fields(kind), strict=True):
         extra = _extra(f.type)
         out[f.encode_name] = _Field(f.encode_name, f.name, hint.type, f.required,
                                     extra.get("error", "这一项不对。"), extra.get("code", ""),

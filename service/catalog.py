@@ -54,7 +54,7 @@ class _Strict(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     pass
 
 
-class Source(_Strict):
+class Source(_Strict, frozen=True):
     """A document a figure or condition rests on: a law, the plan, a named policy document."""
 
     id: str
@@ -76,7 +76,7 @@ class Source(_Strict):
         return name.strip("《》")
 
 
-class Figure(_Strict):
+class Figure(_Strict, frozen=True):
     """A figure a person relies on (amount, duration, age limit ...) with its source and
     dates: when it took effect, when its source says it ends ("none": no stated end), and
     whether and when someone last checked it against that source."""
@@ -92,7 +92,7 @@ class Figure(_Strict):
     note: str = ""
 
 
-class InForce(_Strict):
+class InForce(_Strict, frozen=True):
     """When the program itself runs, as the source named here states it."""
 
     source: str
@@ -100,13 +100,13 @@ class InForce(_Strict):
     valid_until: str  # or "none": the source states no end
 
 
-class BasisSpec(_Strict):
+class BasisSpec(_Strict, frozen=True):
     source: str
     section: str
     quote: str
 
 
-class GetsSpec(_Strict):
+class GetsSpec(_Strict, frozen=True):
     """One line of what a person gets. The first whose ``when`` holds is shown; the last has
     no ``when``. ``figure`` names the sourced figure the line states."""
 
@@ -116,14 +116,14 @@ class GetsSpec(_Strict):
     when: dict[str, Any] | None = None
 
 
-class Note(_Strict):
+class Note(_Strict, frozen=True):
     """Something a person must know with the result that is not a condition."""
 
     text: str
     basis: BasisSpec | None = None
 
 
-class Office(_Strict):
+class Office(_Strict, frozen=True):
     name: str
     where: str = ""
     phone: str = ""
@@ -131,7 +131,7 @@ class Office(_Strict):
     note: str = ""
 
 
-class Example(_Strict):
+class Example(_Strict, frozen=True):
     """A worked example in plain words, run through the engine by the tests."""
 
     name: str
@@ -142,7 +142,7 @@ class Example(_Strict):
     gets: str = ""  # words the what-you-get line must contain
 
 
-class ProgramData(_Strict):
+class ProgramData(_Strict, frozen=True):
     slug: str
     title: str
     summary: str
@@ -526,7 +526,7 @@ def _with_scheme(p: Program, rules: tuple[engine.Rule, ...],
     rules = tuple(replace(r, basis=replace(r.basis, cite=p.cite(r.basis.source, r.basis.section)))
                   if r.basis else r for r in rules)
     lines = []
-    for g, spec in zip(gets, p.data.gets):
+    for g, spec in zip(gets, p.data.gets, strict=True):
         figure = p.figure_dates.get(spec.figure) if spec.figure else None
         cite = figure.cite if figure else (p.cite(spec.basis.source, spec.basis.section)
                                            if spec.basis else "")

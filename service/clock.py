@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 BEIJING = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 _fixed: dt.datetime | None = None
 

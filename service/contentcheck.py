@@ -26,7 +26,7 @@ import statistics
 from pathlib import Path
 
 from . import clock, engine
-from .catalog import Catalog, CatalogError, Program, example_date, load_catalog
+from .catalog import Catalog, CatalogError, Example, Program, example_date, load_catalog
 
 MAX_MEDIAN_SENTENCE = 30
 MAX_SENTENCE = 30  # any one sentence of a figure, note or condition label
@@ -70,7 +70,7 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(plain) if len(s.strip()) >= 2]
 
 
-def _boundaries(p: Program, x) -> bool:
+def _boundaries(p: Program, x: Example) -> bool:
     """Does this example put an answer exactly on one of the program's number boundaries?"""
     year = example_date(p, x).year
     for r in p.rules:

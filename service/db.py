@@ -8,6 +8,7 @@ from pathlib import Path
 from tortoise import Tortoise, connections
 
 from .config import Settings, tortoise_config
+from .pii import Vault
 
 # For the `tortoise` CLI (`tortoise -c service.db.TORTOISE_ORM makemigrations`).
 TORTOISE_ORM = tortoise_config(Settings.from_env().database_url)
@@ -46,7 +47,7 @@ async def database_ok() -> bool:
         return False
 
 
-async def rotate_keys(vault) -> tuple[int, int]:
+async def rotate_keys(vault: Vault) -> tuple[int, int]:
     """Re-encrypt every application's personal data under the newest data key.
 
     Returns (re-encrypted, unreadable). Each row is written with a compare-and-set on its old

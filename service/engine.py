@@ -39,8 +39,9 @@ later). ``basis`` is checked by the catalog, which knows the guide's sources.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Literal
 
 from .facts import FACT_ORDER, FACTS_BY_ID, Fact, Step
 
@@ -82,7 +83,7 @@ class Node:
 
     test: Test
     facts: tuple[str, ...]  # every fact the node reads, in vocabulary order
-    children: tuple["Node", ...] = ()
+    children: tuple[Node, ...] = ()
     kind: str = "leaf"  # leaf, all, any
     fact: str | None = None
     ops: tuple[tuple[str, Any], ...] = ()  # a leaf's operators and arguments
@@ -140,7 +141,7 @@ class Obtainable:
     fact: str
     option: str | None  # a multi option the person lacks, or None (bool: no; enum: any)
     step: Step
-    via: tuple["Rule", ...] | None = None  # the granting program's rules, once linked
+    via: tuple[Rule, ...] | None = None  # the granting program's rules, once linked
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,11 +162,13 @@ class Rule:
     # no other option, so a memo keyed on these alone loses nothing
     options: tuple[tuple[str, frozenset[str]], ...] = ()
 
-    def value(self, answers: Answers, year: int, met: Tri | str = "?") -> tuple[Tri, Step | None]:
+    def value(
+        self, answers: Answers, year: int, met: Tri | Literal["?"] = "?"
+    ) -> tuple[Tri, Step | None]:
         """The condition's value, and the step to take when it is open only for want of it
         (with False: the step the person cannot take, to say why). ``met`` is the node's own
         value when the caller has it."""
-        if met == "?":
+        if isinstance(met, str):
             met = self.node.test(answers, year)
         if met is not False:
             return met, None
@@ -264,12 +267,12 @@ class Scheme:
     gets: tuple[Gets, ...] = ()
     facts: tuple[str, ...] = field(default=(), compare=False)  # every fact it reads
     options: tuple[tuple[str, frozenset[str]], ...] = field(default=(), compare=False)
-    _notices: dict[dt.date, "Reason"] = field(default_factory=dict, compare=False, repr=False)
+    _notices: dict[dt.date, Reason] = field(default_factory=dict, compare=False, repr=False)
 
     def lapsed(self, on: dt.date) -> bool:
         return self.in_force is not None and self.in_force.state(on) in (ENDED, NOT_YET)
 
-    def notice(self, on: dt.date) -> "Reason":
+    def notice(self, on: dt.date) -> Reason:
         """The reason saying the program's source has ended (or not begun) on ``on``: the
         same object for the same day, so what is built from it can be kept."""
         hit = self._notices.get(on)

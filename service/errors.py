@@ -42,7 +42,7 @@ _HTTP_CODES: dict[int, tuple[str, str]] = {
 }
 
 
-def error_body(code: str, message: str, errors: list[dict[str, str]] | None = None) -> dict:
+def error_body(code: str, message: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {"code": code, "message": message}
     if errors:
         body["errors"] = errors
@@ -107,6 +107,6 @@ def _page(message: str) -> str:
     )
 
 
-EXCEPTION_HANDLERS: dict = {ApiError: api_error, HTTPException: http_error,
+EXCEPTION_HANDLERS: dict[Any, Any] = {ApiError: api_error, HTTPException: http_error,
                             **{e: database_unavailable for e in _database_errors()},
                             Exception: server_error}

@@ -15,8 +15,8 @@ Types:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -98,7 +98,8 @@ class Fact:
 
 
 def _opts(*items: tuple[str, ...]) -> tuple[Option, ...]:
-    return tuple(Option(*item) for item in items)
+    """Options from (value, label[, said[, said_not[, short]]]) rows."""
+    return tuple(Option(*item) for item in items)  # type: ignore[arg-type]  # text fields only
 
 
 DISTRICTS = _opts(

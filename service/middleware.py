@@ -47,7 +47,8 @@ class SiteCSP:
 
     def __init__(self, site_dir: Path, check_every: float = 5.0) -> None:
         self.site_dir, self.check_every = site_dir, check_every
-        self.value, self.stamp, self.checked = b"", None, -1e9
+        self.value, self.checked = b"", -1e9
+        self.stamp: int | None = None
 
     def current(self) -> bytes:
         now = time.monotonic()
@@ -69,7 +70,7 @@ def site_csp(script_hashes: list[str]) -> bytes:
             "base-uri 'self'; form-action 'self'; frame-ancestors 'self'").encode()
 
 
-def csp_for(path: str, site: "SiteCSP") -> bytes:
+def csp_for(path: str, site: SiteCSP) -> bytes:
     if path.startswith("/api/") or path == "/healthz":
         return CSP_API
     if path.startswith("/staff"):

@@ -53,7 +53,7 @@ class Application(Model):
     closed_at = fields.DatetimeField(null=True)
     purged_at = fields.DatetimeField(null=True)
 
-    events: fields.ReverseRelation["ApplicationEvent"]
+    events: fields.ReverseRelation[ApplicationEvent]
 
     class Meta:
         table = "application"

@@ -173,7 +173,7 @@ def document(this_year: int, program_slugs: list[str] | None = None) -> dict[str
     if program_slugs:
         components["CheckRequest"]["properties"]["focus"] = {
             "anyOf": [{"type": "string", "enum": program_slugs}, {"type": "null"}]}
-    doc = {
+    doc: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": "就业通 API", "version": "1",
                  "description": "枣庄就业补贴与服务：政策目录、资格自测、在线申请和查进度。"},

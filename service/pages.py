@@ -23,15 +23,15 @@ Generated files are not committed; ``make site`` runs this before ``mkdocs build
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import shutil
 from pathlib import Path
-
-import datetime as dt
+from typing import Any
 
 from . import clock, engine, qr
-from .catalog import AUDIENCES, Catalog, Program, example_date, zh_date
+from .catalog import AUDIENCES, Catalog, Figure, Office, Program, Source, example_date, zh_date
 from .config import ROOT, Settings
 from .facts import DISTRICTS
 from .identity import _PROVINCES as ID_PROVINCES  # the server's own table, not a copy
@@ -55,7 +55,7 @@ REPORT_LINE = (
 )
 
 
-def _source_line(s) -> str:
+def _source_line(s: Source) -> str:
     parts = [f"《{s.title}》", s.issuer]
     if s.number:
         parts.append(s.number)
@@ -70,7 +70,7 @@ def _source_line(s) -> str:
     return text
 
 
-def _figure_line(p: Program, f, on: dt.date) -> str:
+def _figure_line(p: Program, f: Figure, on: dt.date) -> str:
     n = [s.id for s in p.data.sources].index(f.source) + 1
     dated = p.figure_dates[f.id]
     line = f"- **{f.label}**：{f.value}"
@@ -126,7 +126,7 @@ def _conditions(p: Program) -> list[str]:
     return [*out, ""]
 
 
-def _office_line(o) -> str:
+def _office_line(o: Office) -> str:
     bits = [f"**{o.name}**"]
     if o.where:
         bits.append(o.where)
@@ -308,7 +308,7 @@ def retention_words(days: int) -> str:
     return f"{days}天"
 
 
-def site_data(retention_days: int = Settings.retention_days) -> dict:
+def site_data(retention_days: int = Settings.retention_days) -> dict[str, Any]:
     """The server's tables the pages need, as window.JY.data: the apply form's districts (the
     table the API checks them against), how long personal data is kept once an application
     is closed, the self-check's words for a result, and for the form's checks as a person
@@ -340,7 +340,7 @@ def _code_lines(text: str, name: str) -> list[str]:
     return out
 
 
-def common_script(data: dict, parts_dir: Path = SCRIPT_PARTS_DIR) -> str:
+def common_script(data: dict[str, Any], parts_dir: Path = SCRIPT_PARTS_DIR) -> str:
     """common.js: ``data`` as DATA, then every part, inside one strict closure, without
     their comment lines."""
     found = sorted(p.name for p in Path(parts_dir).glob("*.js"))

@@ -22,7 +22,7 @@ import msgspec
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 _encode = msgspec.json.Encoder().encode
-_decode = msgspec.json.Decoder().decode
+_decode = msgspec.json.Decoder(dict[str, Any]).decode
 
 
 def new_key() -> str:
@@ -54,7 +54,7 @@ class Vault:
         self._lookup = lookup_key.encode() if lookup_key else _derived(secret_key, "lookup")
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "Vault":
+    def from_settings(cls, settings: Any) -> Vault:
         return cls(settings.data_keys, settings.lookup_key, settings.secret_key)
 
     def seal(self, data: dict[str, Any]) -> str:

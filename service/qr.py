@@ -23,13 +23,14 @@ def _code(data: str, box_size: int = 10) -> qrcode.QRCode:
 
 
 def version(data: str) -> int:
-    return _code(data).version
+    v: int = _code(data).version
+    return v
 
 
 def svg(data: str) -> str:
     """An SVG that scales to any print size (width and height set by the page's CSS)."""
     image = _code(data).make_image(image_factory=SvgPathImage)
-    text = image.to_string(encoding="unicode")
+    text: str = image.to_string(encoding="unicode")
     return text[text.index("<svg"):]  # no XML declaration: the SVG is inlined in HTML too
 
 

@@ -49,9 +49,9 @@ class Encoded:
         return Response(self.raw, media_type="application/json", headers=headers)
 
 
-def cached_json(request: Request, key: tuple, build: Callable[[], Any]) -> Response:
+def cached_json(request: Request, key: tuple[Any, ...], build: Callable[[], Any]) -> Response:
     """Answer with a JSON body that depends only on ``key`` (and the app's catalog)."""
-    cache: dict[tuple, Encoded] = request.app.state.encoded
+    cache: dict[tuple[Any, ...], Encoded] = request.app.state.encoded
     body = cache.get(key)
     if body is None:
         body = cache[key] = Encoded(_ENCODER.encode(build()))

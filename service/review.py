@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from . import bodies, clock, engine, selfcheck, workflow
@@ -34,7 +35,6 @@ from .staff import Session, audit, forbidden, now
 
 PER_PAGE = 50
 NOTE_MAX = 500
-# A message to the applicant is required when they must act or want to know why.
 
 
 def not_found() -> ApiError:
@@ -57,7 +57,7 @@ class Filters:
     page: int = 1
 
     @classmethod
-    def parse(cls, params: Any, catalog: Catalog) -> "Filters":
+    def parse(cls, params: Any, catalog: Catalog) -> Filters:
         """Filters from query parameters (service/bodies.py QueueQuery); 422 naming each
         bad parameter."""
         values, errors = bodies.fields(QueueQuery, dict(params), lax=True)
@@ -91,7 +91,7 @@ class Filters:
         return urlencode({k: v for k, v in values.items() if v and not (k == "page" and v == 1)})
 
 
-def _scoped(session: Session, filters: Filters):
+def _scoped(session: Session, filters: Filters) -> QuerySet[Application] | None:
     require_personal_data(session)
     q = Application.all()
     if session.role == "reviewer":

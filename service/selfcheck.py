@@ -26,9 +26,9 @@ import msgspec
 
 from . import engine
 from .catalog import Catalog, Program
-from .responses import Encoded
+from .facts import FACTS_BY_ID, Step, question_json
 from .memo import Bounded
-from .facts import FACTS_BY_ID, question_json
+from .responses import Encoded
 
 _STATUS_ORDER = {engine.ELIGIBLE: 0, engine.MAYBE: 1, engine.INELIGIBLE: 2}
 _ENCODE = msgspec.json.Encoder().encode
@@ -44,7 +44,7 @@ def _basis(b: engine.Basis | None) -> str | None:
     return None if b is None else b.cite
 
 
-def _step(s: engine.Step | None, own: str) -> dict[str, str | None] | None:
+def _step(s: Step | None, own: str) -> dict[str, str | None] | None:
     """The step to take, with the guide that explains it (none when it is this guide)."""
     if s is None:
         return None
@@ -54,7 +54,7 @@ def _step(s: engine.Step | None, own: str) -> dict[str, str | None] | None:
 def reason(r: engine.Reason, own: str) -> dict[str, Any]:
     """One reason as people see it (the staff console shows the same); ``step`` only when
     there is one."""
-    out = {"text": r.text, "met": r.met, "basis": _basis(r.basis)}
+    out: dict[str, Any] = {"text": r.text, "met": r.met, "basis": _basis(r.basis)}
     if r.step is not None:
         out["step"] = _step(r.step, own)
     return out
@@ -144,11 +144,11 @@ class Memo:
         self.catalog = catalog
         self.per_program = per_program
         self.per_rule = per_rule
-        self.memos: list[dict[tuple, Entry]] = [{} for _ in catalog.programs]
+        self.memos: list[dict[tuple[Any, ...], Entry]] = [{} for _ in catalog.programs]
         # a condition's reason, and its JSON, by the answers it reads (see ``reason``)
-        self.reasons: dict[tuple, engine.Reason] = {}
+        self.reasons: dict[tuple[Any, ...], engine.Reason] = {}
         self.reason_json: dict[int, bytes] = {}  # by id of a reason kept in self.reasons
-        self.pieces: dict[tuple, bytes] = {}
+        self.pieces: dict[tuple[Any, ...], bytes] = {}
         self.static = [static_json(p) for p in catalog.programs]
         self.narrowings: set[Narrowing] = set()
         self.program_keys = [self._getter(p.scheme.facts, p.scheme.options)
@@ -159,7 +159,7 @@ class Memo:
         self.cache_info = self.whole.cache_info
 
     def _getter(self, facts: tuple[str, ...],
-                options: tuple[Narrowing, ...]) -> Callable[[dict[Any, Any]], tuple]:
+                options: tuple[Narrowing, ...]) -> Callable[[dict[Any, Any]], tuple[Any, ...]]:
         narrow = dict(options)
         names: list[Any] = []
         for f in facts:
@@ -211,7 +211,7 @@ class Memo:
                 self.reason_json[id(hit)] = _ENCODE(reason(hit, own))
         return hit
 
-    def piece(self, key: tuple, build: Callable[..., bytes], *args: Any) -> bytes:
+    def piece(self, key: tuple[Any, ...], build: Callable[..., bytes], *args: Any) -> bytes:
         """A small encoded piece of a result (what-you-get, dates), built once. Keys hold ids
         of objects the catalog keeps alive; dates bound how many there can be."""
         hit = self.pieces.get(key)
@@ -221,19 +221,19 @@ class Memo:
             hit = self.pieces[key] = build(*args)
         return hit
 
-    def _whole(self, key: tuple, on: dt.date, skip: tuple[str, ...],
+    def _whole(self, key: tuple[Any, ...], on: dt.date, skip: tuple[str, ...],
                focus: str | None, brief: bool) -> Encoded:
         return _check(self.catalog, dict(key), on, skip, focus, self, brief)
 
 
-def _forget_oldest(memo: dict) -> None:
+def _forget_oldest(memo: dict[Any, Any]) -> None:
     """Make room in a full memo: the older half goes (dicts keep insertion order), so the
     answers a crowd is giving now stay."""
     for k in list(islice(memo, len(memo) // 2)):
         del memo[k]
 
 
-def _freeze(answers: dict[str, Any]) -> tuple:
+def _freeze(answers: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(sorted((k, tuple(v) if isinstance(v, list) else v)
                         for k, v in answers.items()))
 

@@ -19,12 +19,11 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
-from starlette.concurrency import run_in_threadpool
 from argon2.exceptions import InvalidHashError, VerificationError
-
-from typing import TYPE_CHECKING, Any
+from starlette.concurrency import run_in_threadpool
 
 from . import clock
 from .errors import ApiError
@@ -161,7 +160,8 @@ async def audit(actor: str, action: str, target: str = "", detail: str = "") -> 
 
 AUDIT_LABELS = {
     "login": "登录", "login_failed": "登录失败", "login_locked": "登录被锁定", "logout": "退出",
-    "reveal": "查看完整身份证号", "status": "改状态", "export": "导出", "export_full": "导出（含完整身份证号）",
+    "reveal": "查看完整身份证号", "status": "改状态", "export": "导出",
+    "export_full": "导出（含完整身份证号）",
     "staff_create": "新建账号", "staff_disable": "停用账号", "purge": "删除到期的个人信息",
     "campaign_create": "新建二维码活动", "campaign_retire": "停用二维码活动",
 }

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import os
 from pathlib import Path
+from typing import Any
 
 from starlette.responses import FileResponse, Response
 from starlette.staticfiles import StaticFiles
@@ -40,7 +41,7 @@ def precompress(site_dir: Path) -> tuple[int, int, int]:
 class PrecompressedFiles(StaticFiles):
     """StaticFiles that answers with the ``.gz`` twin when the client accepts gzip."""
 
-    def __init__(self, directory: Path, **kwargs) -> None:
+    def __init__(self, directory: Path, **kwargs: Any) -> None:
         super().__init__(directory=directory, **kwargs)
         self.gzipped = {str(p)[:-3] for p in Path(directory).rglob("*.gz")}
 

@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 import time
 from collections import Counter
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -42,8 +43,8 @@ class TallyBuffer:
         done = 0
         try:
             for (hours, event, campaign), n in list(pending.items()):
-                hour = dt.datetime.fromtimestamp(hours * 3600, dt.timezone.utc)
-                where = dict(hour=hour, event=event, campaign=campaign)
+                hour = dt.datetime.fromtimestamp(hours * 3600, dt.UTC)
+                where: dict[str, Any] = {"hour": hour, "event": event, "campaign": campaign}
                 if not await Tally.filter(**where).update(count=F("count") + n):
                     try:
                         await Tally.create(**where, count=n)

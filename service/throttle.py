@@ -22,7 +22,7 @@ import datetime as dt
 import itertools
 import math
 from collections import OrderedDict, deque
-from typing import Protocol
+from typing import Any, Protocol, cast
 
 from starlette.requests import Request
 
@@ -53,8 +53,9 @@ class DatabaseStore:
                      n: int) -> list[dt.datetime]:
         from .models import Strike
 
-        return await (Strike.filter(scope=scope, client=client, at__gte=since)
-                      .order_by("-at").limit(n).values_list("at", flat=True))
+        times = await (Strike.filter(scope=scope, client=client, at__gte=since)
+                       .order_by("-at").limit(n).values_list("at", flat=True))
+        return cast(list[dt.datetime], times)
 
     async def add(self, scope: str, client: str, at: dt.datetime, window: float) -> None:
         from .models import Strike
@@ -71,7 +72,8 @@ class RedisStore:
     def __init__(self, url: str) -> None:
         import redis.asyncio as redis
 
-        self.redis = redis.from_url(url)
+        # redis-py types one client for sync and async use; its async calls are typed loosely
+        self.redis: Any = redis.from_url(url)
         self.serial = itertools.count()
 
     async def recent(self, scope: str, client: str, since: dt.datetime,

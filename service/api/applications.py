@@ -15,9 +15,9 @@ from starlette.responses import Response
 
 from .. import applications, bodies, clock
 from ..errors import ApiError
-from ..responses import JSON
 from ..identity import clean_phone
 from ..reference import normalize
+from ..responses import JSON
 from ..throttle import client_of
 from ._body import decode_object, json_bytes
 
@@ -71,6 +71,7 @@ async def lookup(request: Request) -> Response:
         await state.lookup_throttle.add(client)
         raise ApiError(422, "invalid_reference", problem,
                        [{"field": "reference", "message": problem}])
+    assert phone is not None and reference is not None  # no problem: both were cleaned
     app = await applications.find(reference, phone, state.vault)
     if app is None:
         await state.lookup_throttle.add(client)

@@ -8,8 +8,6 @@ request and hands it over.
 from __future__ import annotations
 
 import datetime as dt
-import re
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -34,7 +32,8 @@ async def questions(request: Request) -> Response:
 
 async def check(request: Request) -> Response:
     raw = await json_bytes(request)
-    body, campaign, starting = request.app.state.check_body(raw, clock.today())
+    check_body: Bounded[tuple[Encoded, str, bool]] = request.app.state.check_body
+    body, campaign, starting = check_body(raw, clock.today())
     if starting:  # count people starting a self-check, not every answer they give
         request.app.state.tally.add("check", campaign)
     return body.response(request)
@@ -51,7 +50,7 @@ def _date(value: str | None, today: dt.date) -> dt.date:
 
 
 def make_body_checker(catalog: Catalog, memo: selfcheck.Memo, cache_size: int = 4096,
-                      cache_bytes: int = 128 << 20):
+                      cache_bytes: int = 128 << 20) -> Bounded[tuple[Encoded, str, bool]]:
     """(raw request body, today) -> (answer, campaign, starting), for valid bodies.
 
     ``starting`` is true for a check with no answers yet: the first screen of a self-check.

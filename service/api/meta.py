@@ -1,12 +1,11 @@
 """GET /api/openapi.json."""
 
 from starlette.requests import Request
-
 from starlette.responses import Response
 
-from ..responses import cached_json
-from ..openapi import document
 from ..clock import this_year
+from ..openapi import document
+from ..responses import cached_json
 
 
 async def openapi(request: Request) -> Response:

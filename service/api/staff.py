@@ -11,7 +11,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .. import bodies, review, staff as accounts
+from .. import bodies, review
+from .. import staff as accounts
 from ..bodies import AccountRequest, LoginRequest, StatusChange
 from ..clock import today
 from ..responses import JSON

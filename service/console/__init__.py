@@ -17,7 +17,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from .. import bodies, campaigns, printables, qr, review, staff as accounts, workflow
+from .. import bodies, campaigns, facts, printables, qr, review, workflow
+from .. import staff as accounts
 from ..bodies import AccountRequest, CampaignRequest, LoginRequest, StatusChange
 from ..clock import today
 from ..errors import ApiError
@@ -26,7 +27,7 @@ from ..throttle import client_of
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
-templates.env.globals.update(statuses=workflow.LABELS, districts=review.DISTRICT_LABELS,
+templates.env.globals.update(statuses=workflow.LABELS, districts=facts.DISTRICT_LABELS,
                              roles=accounts.ROLES, kinds=campaigns.KINDS)
 
 Handler = Callable[[Request], Awaitable[Response]]
