@@ -36,12 +36,22 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from loadtests._bench import (ROOT, alternate, drop_worktree, free_port, migrate,  # noqa: E402
-                              need_wrk, start, worktree, wrk)
+from loadtests._bench import (  # noqa: E402
+    ROOT,
+    alternate,
+    drop_worktree,
+    free_port,
+    migrate,
+    need_wrk,
+    start,
+    worktree,
+    wrk,
+)
 
 
 def bodies(kind: str) -> list[str]:
-    from test_engine import TODAY, _persona  # the same simulated people as the tests
+    from people import persona  # the same simulated people as the tests
+    from test_engine import TODAY
 
     from service import selfcheck
     from service.catalog import load_catalog
@@ -56,7 +66,7 @@ def bodies(kind: str) -> list[str]:
         # every result, as the page did before brief answers.
         extra = {"brief": True} if kind == "crowd" else {}
         for _ in range(300):
-            p, answers = _persona(rng), {}
+            p, answers = persona(rng), {}
             out.append(json.dumps({"answers": dict(answers), **extra}))
             while q := json.loads(selfcheck.check(catalog, answers, TODAY,
                                                   memo=memo).raw)["next_question"]:
@@ -64,7 +74,7 @@ def bodies(kind: str) -> list[str]:
                 out.append(json.dumps({"answers": dict(answers), **extra}))
     else:
         for _ in range(20000):
-            p = _persona(rng)
+            p = persona(rng)
             p["age"] = rng.randint(16, 70)
             p["ui_years"] = rng.randint(0, 30)
             out.append(json.dumps({"answers": p}))

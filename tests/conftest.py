@@ -10,35 +10,19 @@ fixture, not the app's lifespan, owns the database.
 
 from __future__ import annotations
 
-import os
-import re
 from pathlib import Path
 
 import httpx2
 import pytest
 import pytest_asyncio
+from people import PASSWORD
+from testdb import DB_URLS
 from tortoise.context import tortoise_test_context
 
 from service.app import create_app
 from service.catalog import load_catalog
 from service.config import ROOT, Settings
 from service.staff import create_staff
-
-from people import PASSWORD
-
-PG_URL = os.environ.get("TEST_POSTGRES_URL", "").strip()
-
-
-def _pg_test_url(url: str) -> str:
-    # a throw-away database per test: tortoise fills "{}" with a random suffix
-    return re.sub(r"/[^/?]*(\?|$)", r"/jy_test_{}\1", url, count=1)
-
-
-USE_PG = os.environ.get("JY_TEST_DB", "sqlite") == "postgres"
-if USE_PG and not PG_URL:
-    raise RuntimeError("JY_TEST_DB=postgres needs TEST_POSTGRES_URL")
-DB_URLS = ([pytest.param(_pg_test_url(PG_URL), id="postgres")] if USE_PG
-           else [pytest.param("sqlite://:memory:", id="sqlite")])
 
 
 def pytest_collection_modifyitems(items):

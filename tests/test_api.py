@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import jsonschema
 import pytest
 from starlette.routing import Mount
@@ -288,25 +286,6 @@ async def test_the_api_answers_exactly_what_the_self_check_gives(client, catalog
 
     body = (await client.post("/api/check", json={"answers": answers})).json()
     assert body == json.loads(selfcheck.check(catalog, answers, today()).raw)
-
-
-async def test_reusing_program_outcomes_never_changes_an_answer(catalog):
-    """The memoised checker gives byte-for-byte what a fresh evaluation gives."""
-    import random
-
-    from service import selfcheck
-    from test_engine import TODAY, _persona
-
-    rng = random.Random(3)
-    memo = selfcheck.Memo(catalog)
-    for _ in range(300):
-        person = _persona(rng)
-        answers = {k: v for k, v in person.items() if rng.random() < 0.5}
-        skip = tuple(k for k in person if k not in answers and rng.random() < 0.2)
-        focus = rng.choice([None, "unemployment-insurance", "public-welfare-jobs"])
-        on = rng.choice([TODAY, dt.date(2024, 6, 1)])
-        assert (selfcheck.check(catalog, answers, on, skip, focus, memo).raw
-                == selfcheck.check(catalog, answers, on, skip, focus).raw)
 
 
 @pytest.mark.parametrize("method, path, payload", [

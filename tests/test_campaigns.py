@@ -7,13 +7,12 @@ import io
 import re
 
 import pytest
+from people import PASSWORD, form, key, new_client, signed_in
 from PIL import Image, ImageDraw
+from qrread import decode, svg_to_image
 
 from service import campaigns, qr
 from service.models import Campaign
-
-from people import PASSWORD, form, key, new_client, signed_in
-from qrread import decode, svg_to_image
 
 
 async def make_campaign(app, **over) -> dict:

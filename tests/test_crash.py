@@ -23,12 +23,10 @@ import urllib.request
 import uuid
 
 import pytest
+from people import form
+from testdb import PG_URL
 
 from service.config import ROOT
-
-from people import form
-
-PG_URL = os.environ.get("TEST_POSTGRES_URL", "").strip()
 
 
 def _free_port() -> int:

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
-import random
-import statistics
 
 import pytest
 
-from service import engine, selfcheck
+from service import engine
 from service.catalog import example_date
 from service.engine import ELIGIBLE, INELIGIBLE, MAYBE, ConditionError, compile_rules
-from service.facts import FACTS, FACTS_BY_ID
+from service.facts import FACTS
 
 YEAR = 2026
 TODAY = dt.date(2026, 12, 2)
@@ -250,70 +247,6 @@ def test_every_condition_of_every_guide_cites_a_clause_of_one_of_its_sources(cat
         for r in p.rules:
             assert r.basis is not None and r.basis.source in ids, (p.slug, r.label)
             assert r.basis.section and r.basis.quote and r.basis.cite, (p.slug, r.label)
-
-
-def _persona(rng: random.Random) -> dict:
-    """A random but coherent person (or employer), every fact known."""
-    employer = rng.random() < 0.1
-    groups = [o.value for o in FACTS_BY_ID["groups"].options if rng.random() < 0.15]
-    student = "student" in groups
-    status = "student" if student else rng.choice(
-        ["employed", "platform", "flexible", "self_employed", "business_owner", "unemployed",
-         "unemployed"])
-    return {
-        "is_employer": employer,
-        "residence": rng.choice(["hukou", "hukou", "hukou", "resident", "outside"]),
-        "work_status": status,
-        "age": rng.randint(16, 64),
-        "groups": groups,
-        "graduation_year": rng.randint(2010, YEAR + 2),
-        "starting_business": rng.random() < 0.25,
-        "ui_years": rng.choice([0, 0, 1, 3, 6, 12]),
-        "job_loss_involuntary": rng.random() < 0.5,
-        "unemployment_registered": rng.random() < 0.3,
-        "skill_certificate": rng.choice(["none", "none", "level5", "level4", "level3", "level2"]),
-        "work_problems": [x for x in ("wages_owed", "dispute", "discrimination")
-                          if rng.random() < 0.1],
-        "gender": rng.choice(["female", "male"]),
-        "employer_sme": rng.random() < 0.7,
-    }
-
-
-def lapsed(catalog, result: dict, on: dt.date = TODAY) -> bool:
-    """Is this result's program past (or before) the dates its source states?"""
-    return catalog.by_slug[result["slug"]].scheme.lapsed(on)
-
-
-def walk(catalog, persona: dict, on: dt.date = TODAY, memo=None) -> tuple[int, dict, dict]:
-    """Answer the self-check's questions one by one as this person would, to the end."""
-    answers: dict = {}
-    asked = 0
-    while True:
-        body = json.loads(selfcheck.check(catalog, answers, on, memo=memo).raw)
-        q = body["next_question"]
-        if q is None:
-            return asked, answers, body
-        fid = q["id"]
-        assert fid not in answers, f"asked {fid} twice"
-        undecided = {f for r in body["results"] for f in r["missing"]
-                     if not lapsed(catalog, r, on)}
-        assert fid in undecided, f"asked {fid}, which no undecided program needs"
-        answers[fid] = persona[fid]
-        asked += 1
-
-
-def test_the_median_person_is_settled_within_eight_questions(catalog):
-    rng = random.Random(20261127)
-    memo = selfcheck.Memo(catalog)
-    counts = []
-    for _ in range(200):
-        asked, answers, body = walk(catalog, _persona(rng), memo=memo)
-        counts.append(asked)
-        # settled: nothing left undecided that another question could change, but for
-        # programs past their stated end (可能 with the 12333 notice, whatever is answered)
-        assert all(not r["missing"] for r in body["results"]
-                   if not lapsed(catalog, r))
-    assert statistics.median(counts) <= 8, f"median {statistics.median(counts)}: {counts}"
 
 
 def test_every_fact_in_the_vocabulary_is_documented():

@@ -50,7 +50,7 @@ async def _prepare() -> None:
     await Tortoise.init(config=SETTINGS.tortoise_config())
     try:
         admin = await create_staff("fuzzadmin", "Fuzz-admin-2027!", "admin")
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         await StaffSession.create(token_hash=_hash_token(TOKEN), staff=admin, csrf=CSRF,
                                   created_at=now, last_seen=now,
                                   expires_at=now + dt.timedelta(hours=10))

@@ -6,10 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from people import PASSWORD, form, key, signed_in
 
 from service.models import Application, AuditEntry, Campaign, Staff
-
-from people import PASSWORD, form, key, signed_in
 
 BIG = "字" * 3000  # 9 KB of UTF-8: past the 8 KB body limit
 
@@ -211,6 +210,6 @@ async def test_the_submission_limit_is_shared_through_redis(db, catalog):
         r = await clients[i % 2].post("/api/applications", json=form(), headers=key())
         statuses.append(r.status_code)
     assert statuses == [201, 201, 201, 201, 429, 429]
-    for c, w in zip(clients, workers):
+    for c, w in zip(clients, workers, strict=True):
         await c.aclose()
         await w.state.submit_limit.close()

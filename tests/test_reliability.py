@@ -9,15 +9,14 @@ from urllib.parse import urlsplit
 
 import httpx2
 import pytest
+from people import form, key
+from tcpproxy import Proxy
+from testdb import PG_URL
 from tortoise.context import tortoise_test_context
 
 from service.app import create_app
 from service.config import Settings
 
-from people import form, key
-from tcpproxy import Proxy
-
-PG_URL = os.environ.get("TEST_POSTGRES_URL", "").strip()
 # Runs in the PostgreSQL pass of `make test` (JY_TEST_DB=postgres): Tortoise keeps per-model
 # dialect state per process, so PostgreSQL through the ORM cannot follow SQLite in one process.
 pytestmark = [pytest.mark.postgres, pytest.mark.skipif(

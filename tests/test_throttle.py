@@ -27,9 +27,8 @@ def _redis_up() -> bool:
 @pytest.fixture(params=["memory", "database", "redis"])
 async def store(request):
     if request.param == "database":
+        from testdb import DB_URLS
         from tortoise.context import tortoise_test_context
-
-        from conftest import DB_URLS
 
         async with tortoise_test_context(["service.models"], db_url=DB_URLS[0].values[0]):
             yield DatabaseStore()

@@ -37,15 +37,6 @@ PHONE = dict(viewport={"width": 360, "height": 640}, screen={"width": 360, "heig
              user_agent=WECHAT_UA, is_mobile=True, has_touch=True, device_scale_factor=1,
              locale="zh-CN", timezone_id="Asia/Shanghai")
 
-_W = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-
-
-def make_id(born: str, serial: int = 123, region: str = "370481") -> str:
-    """A valid 身份证号 (GB 11643 check character)."""
-    first = f"{region}{born}{serial:03d}"
-    return first + "10X98765432"[sum(int(c) * w for c, w in zip(first, _W)) % 11]
-
-
 def chromium_path() -> str | None:
     """JY_CHROMIUM when set (a path that does not exist means: no browser), else Debian's."""
     if os.environ.get("JY_CHROMIUM"):

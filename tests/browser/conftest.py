@@ -78,7 +78,7 @@ def _booting(tmp_path_factory):
         try:
             running = [subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE,
                                         stderr=subprocess.PIPE, text=True) for cmd in setup]
-            yield proc, f"http://127.0.0.1:{port}", tmp / "server.log", list(zip(setup, running))
+            yield proc, f"http://127.0.0.1:{port}", tmp / "server.log", list(zip(setup, running, strict=True))
         finally:
             for p in running:          # reaped even when no test got as far as using them
                 if p.poll() is None:
@@ -111,7 +111,7 @@ def server(_booting):
 
 @pytest.fixture(scope="session")
 def browser(_booting):
-    from playwright.sync_api import sync_playwright   # _booting skipped where it is missing
+    from playwright.sync_api import sync_playwright  # _booting skipped where it is missing
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=chromium_path(), args=[

@@ -47,7 +47,8 @@ def test_every_page_type_passes_axe_and_fits_360px_in_normal_and_big_text(phone,
 
 
 def _body_size(page) -> float:
-    return page.evaluate("parseFloat(getComputedStyle(document.querySelector('article.md-typeset')).fontSize)")
+    return page.evaluate(
+        "parseFloat(getComputedStyle(document.querySelector('article.md-typeset')).fontSize)")
 
 
 def test_big_text_is_remembered_and_applied_before_the_page_is_drawn(phone, server):

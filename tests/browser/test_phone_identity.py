@@ -8,10 +8,9 @@ import datetime as dt
 
 import pytest
 from browserkit import PROGRAM
+from identity_cases import NAME_CASES, PHONE_CASES, id_cases, id_length
 
 from service import clock
-
-from identity_cases import NAME_CASES, PHONE_CASES, id_cases, id_length
 
 
 def open_form(phone, server, day: dt.date | None = None):
@@ -33,7 +32,7 @@ def test_the_page_checks_every_case_as_the_server_does(phone, server, day):
     said = page.evaluate("cases => cases.map(c => JY.checks[c[0]](c[1]))",
                          [[kind, c.typed] for kind, c in cases])
     wrong = [f"{kind} {c.id}: the page says {got!r}, the server {c.problem!r}"
-             for (kind, c), got in zip(cases, said) if got != (c.problem or "")]
+             for (kind, c), got in zip(cases, said, strict=True) if got != (c.problem or "")]
     assert not wrong, "\n".join(wrong)
 
 

@@ -5,8 +5,18 @@ from __future__ import annotations
 
 import re
 
-from browserkit import (PASSWORD, PROGRAM, REVIEWER, answer_self_check, assert_accessible,
-                        click_answer, fill_application, make_id, open_phone, scroll_width)
+from browserkit import (
+    PASSWORD,
+    PROGRAM,
+    REVIEWER,
+    answer_self_check,
+    assert_accessible,
+    click_answer,
+    fill_application,
+    open_phone,
+    scroll_width,
+)
+from people import make_id
 
 # How a 52-year-old woman from Tengzhou who was laid off answers the self-check.
 ANSWERS = {

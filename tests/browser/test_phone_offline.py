@@ -7,7 +7,8 @@ import json
 import re
 import urllib.request
 
-from browserkit import PROGRAM, fill_application, make_id
+from browserkit import PROGRAM, fill_application
+from people import make_id
 
 
 def install_offline_copy(page, url: str) -> None:

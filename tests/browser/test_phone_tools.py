@@ -87,7 +87,8 @@ def test_send_to_family_copies_the_page_link(phone, server):
 
 def test_send_to_family_shows_the_link_selected_where_there_is_no_clipboard(phone, server):
     phone.context.add_init_script(
-        "Object.defineProperty(Navigator.prototype, 'clipboard', {configurable: true, get: () => undefined});")
+        "Object.defineProperty(Navigator.prototype, 'clipboard',"
+        " {configurable: true, get: () => undefined});")
     page = phone.new_page()
     page.goto(server.url("/guides/"))
     page.get_by_role("button", name="发给家人").click()
