@@ -23,8 +23,13 @@ function nextPerson() {
   } catch (e) { /* storage blocked */ }
   if (waiting.length) local.set(OUTBOX, waiting);
   if (window.speechSynthesis) window.speechSynthesis.cancel();
-  var kiosk = session.get(KIOSK) || {};
-  location.replace(kiosk.start || "/");
+  location.replace(kioskStart(session.get(KIOSK)));
+}
+/* Where 下一位 goes: the stored start page if it is a path of this site (one leading "/",
+ * not "//" or "/\", no "\" anywhere: browsers read those as another host), else home. */
+function kioskStart(kiosk) {
+  var start = kiosk && kiosk.start;
+  return typeof start === "string" && /^\/(?![\/\\])[^\\]*$/.test(start) ? start : "/";
 }
 function wireKiosk() {
   each("[data-jy-next]", function (b) { b.addEventListener("click", nextPerson); });

@@ -62,3 +62,19 @@ def test_kiosk_mode_is_only_for_the_tab_that_asked_for_it(browser, server, phone
         assert "jy-kiosk" not in p.evaluate("document.documentElement.className")
     finally:
         other.context.close()
+
+
+def test_next_person_never_leaves_the_site_whatever_address_kiosk_mode_began_on(phone, server):
+    # A link made to look like ours: //evil.example/steal is a path on our server (its 404
+    # page, which turns kiosk mode on too), but as a place to go back to it is another host.
+    page = phone.new_page()
+    for start in ("//evil.example/steal", "/\\evil.example/steal"):
+        page.goto(server.url(f"{start}?kiosk=1"))
+        page.goto(server.url("/guides/"))                       # kiosk mode goes on
+        page.get_by_role("button", name="下一位").click()
+        page.wait_for_url(server.url("/"))
+    # A start page stored by an older page, before the check: 下一位 still stays home.
+    page.goto(server.url("/guides/"))
+    page.evaluate("sessionStorage.setItem('jy.kiosk', JSON.stringify({start: '//evil.example/'}))")
+    page.get_by_role("button", name="下一位").click()
+    page.wait_for_url(server.url("/"))
