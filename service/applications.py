@@ -2,8 +2,10 @@
 
 Sending is safe to retry: the page sends one ``Idempotency-Key`` per form, and the same key
 always answers with the same application, also when retries arrive at the same moment (a
-unique index decides, never a read-then-write). A second open application by the same person
-for the same program is refused by another unique index, with the existing reference.
+unique index decides, never a read-then-write). A second open application for the same
+program from the same ID number and phone is refused by another unique index, with the
+existing reference; from another phone it is taken and staff see both as a possible identity
+conflict (``review.conflicts``) — a stranger with someone's ID number cannot lock them out.
 
 The ID number, phone, name, self-check answers and note are encrypted together before they
 reach the database; the phone and ID number are also kept as keyed hashes for lookups. None
@@ -127,7 +129,11 @@ async def submit(form: Form, key: str | None, vault: Vault, catalog: Catalog) ->
     fingerprint = vault.digest("request", _ENCODE(
         [slug, form.name, form.id_number, form.phone, form.district, form.answers,
          form.campaign, form.note]).decode())
-    open_key = vault.digest("open", form.id_number, slug)
+    # One open application per (person, program, phone); from another phone it is taken and
+    # staff see the two side by side (person_key), so a stranger can neither lock the real
+    # person out nor learn their reference.
+    person_key = vault.digest("open", form.id_number, slug)
+    open_key = vault.digest("open-phone", form.id_number, slug, form.phone)
     sealed = vault.seal({"name": form.name, "id_number": form.id_number, "phone": form.phone,
                          "answers": form.answers, "note": form.note})
     phone_hash = vault.digest("phone", form.phone)
@@ -142,7 +148,8 @@ async def submit(form: Form, key: str | None, vault: Vault, catalog: Catalog) ->
                      else new_reference())
         app = Application(reference=reference, program=slug, district=form.district,
                           campaign=form.campaign, sealed=sealed, phone_hash=phone_hash,
-                          open_key=open_key, idem_key=idem, idem_fingerprint=fingerprint)
+                          open_key=open_key, person_key=person_key, idem_key=idem,
+                          idem_fingerprint=fingerprint)
         try:
             # One INSERT: atomic by itself, no read before it, as cheap as a bare insert. The
             # submission is the application's first status; later changes add events.
@@ -153,6 +160,8 @@ async def submit(form: Form, key: str | None, vault: Vault, catalog: Catalog) ->
             if existing := await Application.get_or_none(open_key=open_key):
                 if idem and existing.idem_key == idem:
                     return _replay(existing, fingerprint, catalog)
+                # the same ID number and the same phone: the reference goes back to the phone
+                # it was sent with, and to no one else
                 raise ApiError(409, "duplicate_application",
                                f"你已经申请过这项政策，申请编号是 {display(existing.reference)}，"
                                "还在办理中，不用再申请。可以用编号查进度。",

@@ -39,9 +39,14 @@ class Application(Model):
     sealed = fields.TextField()
     # HMAC of the phone number: the status lookup compares it, nothing is decrypted.
     phone_hash = fields.CharField(max_length=32)
-    # HMAC of (ID number, program) while the application is open, NULL once closed: the
-    # unique index refuses a second open application by the same person for the same program.
+    # HMAC of (ID number, program, phone) while the application is open, NULL once closed:
+    # the unique index refuses a second open application for the same program from the same
+    # person with the same phone. From another phone it is taken and flagged (person_key): a
+    # stranger who knows someone's ID number must never lock them out (SECURITY.md).
     open_key = fields.CharField(max_length=32, null=True, unique=True)
+    # HMAC of (ID number, program) while open, NULL once closed: staff see open applications
+    # that share it as a possible identity conflict. Indexed, for that lookup.
+    person_key = fields.CharField(max_length=32, null=True, db_index=True)
     # The client's Idempotency-Key (HMAC'd) and a hash of the request it came with. Not
     # indexed: with a key, the reference is derived from it, so the unique index on the
     # reference is what catches a retry (see api/applications.py).
@@ -57,9 +62,10 @@ class Application(Model):
 
     class Meta:
         table = "application"
-        # No index beyond the two unique ones, on purpose: every index is written on every
-        # submission, and at a job fair submissions are the writes that matter. The staff
-        # queue (a few thousand open applications per district) is read far less often.
+        # No index beyond the two unique ones and person_key, on purpose: every index is
+        # written on every submission, and at a job fair submissions are the writes that
+        # matter. The staff queue (a few thousand open applications per district) is read
+        # far less often.
 
 
 class ApplicationEvent(Model):

@@ -126,6 +126,11 @@ def _personal(vault: Vault, app: Application) -> dict[str, Any]:
         return {"name": "（无法解密）", "id_number": "", "phone": "", "answers": {}, "note": ""}
 
 
+def _masked_phone(vault: Vault, app: Application) -> str:
+    phone = _personal(vault, app)["phone"]
+    return mask_phone(phone) if phone else ""
+
+
 def row(app: Application, catalog: Catalog, vault: Vault) -> dict[str, Any]:
     """One line of the queue: masked ID and phone."""
     p = _personal(vault, app)
@@ -148,17 +153,33 @@ def row(app: Application, catalog: Catalog, vault: Vault) -> dict[str, Any]:
     }
 
 
+async def conflicts(apps: list[Application]) -> dict[int, list[Application]]:
+    """For each of ``apps`` that is open, the other open applications for the same program
+    with the same ID number (sent from another phone, or before phones were told apart):
+    one of them may be someone using another person's ID number. One query."""
+    keys = {a.person_key for a in apps if a.person_key}
+    if not keys:
+        return {}
+    same: dict[str, list[Application]] = {}
+    for other in await Application.filter(person_key__in=keys).order_by("created_at", "id"):
+        same.setdefault(other.person_key or "", []).append(other)
+    return {a.id: [o for o in same[a.person_key] if o.id != a.id]
+            for a in apps if a.person_key and len(same.get(a.person_key, ())) > 1}
+
+
 async def queue(session: Session, filters: Filters, catalog: Catalog, vault: Vault
                 ) -> dict[str, Any]:
-    """Newest first, one page."""
+    """Newest first, one page; each row says whether it shares an ID number with another."""
     q = _scoped(session, filters)
     if q is None:
         return {"applications": [], "page": filters.page, "per_page": PER_PAGE, "total": 0}
     total = await q.count()
     apps = await q.order_by("-created_at", "-id").offset((filters.page - 1) * PER_PAGE
                                                           ).limit(PER_PAGE)
-    return {"applications": [row(a, catalog, vault) for a in apps], "page": filters.page,
-            "per_page": PER_PAGE, "total": total}
+    clash = await conflicts(apps)
+    return {"applications": [{**row(a, catalog, vault), "identity_conflict": a.id in clash}
+                             for a in apps],
+            "page": filters.page, "per_page": PER_PAGE, "total": total}
 
 
 async def find(session: Session, raw_reference: str) -> Application:
@@ -194,7 +215,17 @@ async def detail(session: Session, app: Application, catalog: Catalog, vault: Va
                  "to_text": workflow.LABELS[e.to_status], "message": e.message}
                 for e in events]
     out = row(app, catalog, vault)
+    # The other applications with this ID number are shown to this district's reviewer even
+    # when they were sent to another district (masked: enough to tell them apart and call).
+    others = (await conflicts([app])).get(app.id, [])
     out.update(
+        identity_conflict=bool(others),
+        conflicts=[{"reference": o.reference, "reference_display": display(o.reference),
+                    "district_label": DISTRICT_LABELS.get(o.district, o.district),
+                    "status_text": workflow.LABELS[o.status],
+                    "submitted_at": local(o.created_at),
+                    "phone_masked": _masked_phone(vault, o),
+                    "same_phone": vault.same(o.phone_hash, app.phone_hash)} for o in others],
         id_number=p["id_number"] if reveal else out["id_number_masked"],
         revealed=reveal,
         phone=p["phone"],
@@ -244,7 +275,7 @@ async def change_status(session: Session, app: Application, new: str, note: str)
     if note or new in workflow.CLOSED:
         changes["message"] = note
     if closing:
-        changes.update(open_key=None, closed_at=t)
+        changes.update(open_key=None, person_key=None, closed_at=t)
     async with in_transaction():
         moved = await Application.filter(id=app.id, status=app.status).update(**changes)
         if not moved:

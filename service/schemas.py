@@ -211,6 +211,18 @@ class ApplicationStatus(_Out):
     documents: list[str] = []
 
 
+class Conflict(_Out):
+    """Another open application for the same program with the same ID number."""
+
+    reference: str
+    reference_display: str
+    district_label: str
+    status_text: str
+    submitted_at: str
+    phone_masked: str
+    same_phone: bool
+
+
 class StaffApplication(_Out):
     reference: str
     program: str
@@ -226,6 +238,8 @@ class StaffApplication(_Out):
     phone_masked: str = ""
     campaign: str = ""
     updated_at: str = ""
+    identity_conflict: bool = False  # shares its ID number with another open application
+    conflicts: list[Conflict] = []   # those applications (one application's page only)
 
 
 class Me(_Out):

@@ -163,11 +163,10 @@ async def test_the_same_key_with_a_different_form_is_refused(client):
     assert await Application.all().count() == 1
 
 
-async def test_a_second_open_application_gets_409_with_the_first_reference(client):
+async def test_applying_twice_from_the_same_phone_gets_the_first_reference_back(client):
     person = make_id()
     first = await client.post("/api/applications", json=form(id_number=person), headers=key())
-    second = await client.post("/api/applications",
-                               json=form(id_number=person, phone="13900139000"), headers=key())
+    second = await client.post("/api/applications", json=form(id_number=person), headers=key())
     assert second.status_code == 409
     body = second.json()
     assert body["code"] == "duplicate_application"
@@ -180,12 +179,33 @@ async def test_a_second_open_application_gets_409_with_the_first_reference(clien
     assert other.status_code == 201
     # once the first is closed, the person may apply again
     await Application.filter(reference=first.json()["reference"]).update(
-        status=workflow.REJECTED, open_key=None)
+        status=workflow.REJECTED, open_key=None, person_key=None)
     third = await client.post("/api/applications", json=form(id_number=person), headers=key())
     assert third.status_code == 201
 
 
-async def test_concurrent_duplicates_store_one_and_refuse_the_rest(client):
+async def test_a_stranger_with_someones_id_number_learns_nothing_and_locks_no_one_out(client):
+    """The attack: file first with another person's 身份证号 and one's own phone."""
+    victim = make_id()
+    fake = await client.post("/api/applications", headers=key(),
+                             json=form(id_number=victim, name="冒名者", phone="13900139000"))
+    assert fake.status_code == 201
+    # Probing with the ID number and yet another phone says nothing of the other application.
+    probe = await client.post("/api/applications", headers=key(),
+                              json=form(id_number=victim, name="探子", phone="13700137000"))
+    assert probe.status_code == 201
+    assert fake.json()["reference"] not in probe.text
+    # The real person applies with their own phone: taken, and they can follow it.
+    real = await client.post("/api/applications", json=form(id_number=victim), headers=key())
+    assert real.status_code == 201, real.text
+    assert fake.json()["reference"] not in real.text
+    status = await client.get(f"/api/applications/{real.json()['reference']}",
+                              params={"phone": "13800138000"})
+    assert status.status_code == 200
+    assert await Application.filter(person_key__not_isnull=True).count() == 3
+
+
+async def test_concurrent_duplicates_from_one_phone_store_one_and_refuse_the_rest(client):
     person = make_id()
     answers = await asyncio.gather(*(
         client.post("/api/applications", json=form(id_number=person), headers=key())

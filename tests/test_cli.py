@@ -45,6 +45,27 @@ def test_migrate_prepares_a_fresh_sqlite_file_and_is_idempotent(tmp_path):
     assert {"tally", "tortoise_migrations"} <= tables
 
 
+def test_an_upgrade_keeps_open_applications_recognisable_as_the_same_person(tmp_path):
+    """Applications open before phones were told apart (0005) keep their person key."""
+    db = tmp_path / "jy.sqlite3"
+    env = {"DATABASE_URL": f"sqlite://{db}"}
+    old = subprocess.run([sys.executable, "-m", "tortoise", "-c", "service.db.TORTOISE_ORM",
+                          "migrate", "models", "0004_campaigns"], cwd=ROOT, text=True,
+                         capture_output=True, env={**os.environ, **env}, timeout=120)
+    assert old.returncode == 0, old.stderr
+    with sqlite3.connect(db) as conn:
+        conn.executemany(
+            "insert into application (reference, program, district, status, campaign, sealed,"
+            " phone_hash, open_key, idem_fingerprint, message, created_at, updated_at)"
+            " values (?, 'startup-guarantee-loan', 'tengzhou', ?, '', 'x', 'p', ?, '', '',"
+            " '2026-01-01', '2026-01-01')",
+            [("K7M2X9QPA", "submitted", "a" * 32), ("K7M2X9QPB", "rejected", None)])
+    assert _run("migrate", env=env).returncode == 0
+    rows = sqlite3.connect(db).execute(
+        "select reference, open_key, person_key from application order by reference").fetchall()
+    assert rows == [("K7M2X9QPA", "a" * 32, "a" * 32), ("K7M2X9QPB", None, None)]
+
+
 @pytest.mark.skipif(not PG_URL, reason="TEST_POSTGRES_URL not set")
 def test_migrate_works_on_postgresql():
     for _ in range(2):

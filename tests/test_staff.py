@@ -8,7 +8,7 @@ import datetime as dt
 import io
 
 import pytest
-from people import PASSWORD, form, key, new_client, signed_in
+from people import PASSWORD, form, key, make_id, new_client, signed_in
 
 from service import review, workflow
 from service.config import Settings
@@ -129,6 +129,34 @@ async def test_a_reviewer_sees_only_their_district_and_probing_gets_404(app, peo
     exported = (await c.get("/api/staff/applications.csv")).content.decode("utf-8-sig")
     assert display_ref(mine) in exported and display_ref(theirs) not in exported
     assert (await Application.get(reference=ref)).status == "submitted"
+    await c.aclose()
+
+
+async def test_a_reviewer_sees_an_id_number_used_twice_even_across_districts(app, people,
+                                                                            client):
+    """Someone files with a Tengzhou woman's 身份证号 in another district, from their own phone;
+    she applies herself. Her district's reviewer sees both, flagged, and is told what to do."""
+    victim = make_id()
+    fake = await apply(client, id_number=victim, phone="13900139000", district="shanting")
+    real = await apply(client, id_number=victim, district="tengzhou")
+    alone = await apply(client, district="tengzhou")
+    c, _ = await signed_in(app, "teng")
+    listed = {x["reference"]: x for x in
+              (await c.get("/api/staff/applications")).json()["applications"]}
+    assert listed[real["reference"]]["identity_conflict"] is True
+    assert listed[alone["reference"]]["identity_conflict"] is False
+    detail = (await c.get(f"/api/staff/applications/{real['reference']}")).json()
+    [other] = detail["conflicts"]
+    assert other["reference"] == fake["reference"] and other["district_label"] == "山亭区"
+    assert other["phone_masked"] == "139****9000" and other["same_phone"] is False
+    page = await c.get(f"/staff/applications/{real['reference']}")
+    assert "身份待核实" in page.text and "带身份证原件来窗口核对" in page.text
+    assert victim not in page.text
+    # Once the fake is closed, the flag goes.
+    await Application.filter(reference=fake["reference"]).update(
+        status="rejected", open_key=None, person_key=None)
+    detail = (await c.get(f"/api/staff/applications/{real['reference']}")).json()
+    assert detail["identity_conflict"] is False and detail["conflicts"] == []
     await c.aclose()
 
 
