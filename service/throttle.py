@@ -19,6 +19,7 @@ Where the events are counted is the limiter's ``store``:
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import itertools
 import math
 from collections import OrderedDict, deque
@@ -31,10 +32,26 @@ from .errors import ApiError
 from .pii import Vault
 
 
+def client_address(host: str) -> str:
+    """One spelling per client: an IPv4 address as is (also when written as ::ffff:a.b.c.d),
+    an IPv6 address as its /64 (one household or phone gets a whole /64, and can write an
+    address in it many ways), anything unreadable as given."""
+    text = host.strip().strip("[]").split("%", 1)[0]
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
 def client_of(request: Request, vault: Vault) -> str:
     """The client, as a keyed hash of its address (uvicorn applies trusted proxy headers)."""
     host = request.client.host if request.client else "unknown"
-    return vault.digest("client", host)
+    return vault.digest("client", client_address(host))
 
 
 class Store(Protocol):
@@ -169,13 +186,17 @@ SUBMISSIONS = "这个网络提交得太多了，请{minutes}分钟后再试。�
 
 
 def limiters(submit_limit: str, redis_url: str = "") -> dict[str, Limiter]:
-    """The service's limiters: failed status lookups (10 per 15 minutes), wrong passwords
-    (5 per username, 20 per client, per 15 minutes), applications sent (SUBMIT_LIMIT)."""
+    """The service's limiters: failed status lookups (10 per client and reference, 100 per
+    client, per 15 minutes: a fair's shared address must not lock everyone behind it out for
+    one person's typos), wrong passwords (5 per username, 20 per client, per 15 minutes),
+    applications sent (SUBMIT_LIMIT)."""
     shared: Store = RedisStore(redis_url) if redis_url else DatabaseStore()
     sending: Store = shared if redis_url else MemoryStore()
     count, seconds = (int(x) for x in submit_limit.split("/"))
     return {
-        "lookup": Limiter("lookup", 10, 15 * 60, shared, "too_many_attempts", ATTEMPTS),
+        "lookup": Limiter("lookup", 100, 15 * 60, shared, "too_many_attempts", ATTEMPTS),
+        "lookup-ref": Limiter("lookup-ref", 10, 15 * 60, shared, "too_many_attempts",
+                              ATTEMPTS),
         "login-user": Limiter("login-user", 5, 15 * 60, shared, "too_many_attempts",
                               ATTEMPTS),
         "login": Limiter("login", 20, 15 * 60, shared, "too_many_attempts", ATTEMPTS),

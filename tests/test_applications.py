@@ -264,24 +264,64 @@ async def test_a_mistyped_reference_is_caught_by_its_check_character(client):
     assert "没有数字0、1和字母O、I" in r.json()["message"]
 
 
-async def test_failed_lookups_are_throttled_per_client(app):
-    async def client_at(ip: str) -> httpx2.AsyncClient:
-        return httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app, client=(ip, 1234)),
-                                  base_url="http://testserver")
+def _client_at(app, ip: str) -> httpx2.AsyncClient:
+    return httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app, client=(ip, 1234)),
+                              base_url="http://testserver")
 
-    guesser, honest = await client_at("10.0.0.9"), await client_at("10.0.0.10")
+
+async def test_guessing_the_phone_for_one_reference_stops_after_ten_tries(app):
+    guesser, honest = _client_at(app, "10.0.0.9"), _client_at(app, "10.0.0.10")
     async with guesser, honest:
         ref = (await honest.post("/api/applications", json=form(), headers=key())
                ).json()["reference"]
-        for _ in range(10):
-            r = await guesser.get(f"/api/applications/{new_reference()}",
-                                  params={"phone": "13800138000"})
+        for n in range(10):
+            r = await guesser.get(f"/api/applications/{ref}", params={"phone": f"1390000{n:04}"})
             assert r.status_code == 404
         r = await guesser.get(f"/api/applications/{ref}", params={"phone": "13800138000"})
         assert r.status_code == 429 and r.json()["code"] == "too_many_attempts"
         assert 0 < int(r.headers["retry-after"]) <= 15 * 60
         ok = await honest.get(f"/api/applications/{ref}", params={"phone": "13800138000"})
         assert ok.status_code == 200
+
+
+async def test_scanning_references_from_one_address_stops_after_a_hundred(app):
+    async with _client_at(app, "10.0.0.9") as scanner:
+        for _ in range(100):
+            r = await scanner.get(f"/api/applications/{new_reference()}",
+                                  params={"phone": "13800138000"})
+            assert r.status_code == 404
+        r = await scanner.get(f"/api/applications/{new_reference()}",
+                              params={"phone": "13800138000"})
+        assert r.status_code == 429
+
+
+async def test_typos_at_a_job_fair_behind_one_address_lock_no_one_out(app):
+    """Forty people at a fair share the hall's one address; each mistypes once, then looks
+    their own application up."""
+    async with _client_at(app, "10.0.0.20") as hall:
+        refs = [(await hall.post("/api/applications", json=form(phone=f"1390000{i:04}"),
+                                 headers=key())).json()["reference"] for i in range(40)]
+        for i, ref in enumerate(refs):
+            typo = ref[:-1] + ("3" if ref[-1] == "2" else "2")  # the last one mistyped
+            assert (await hall.get(f"/api/applications/{typo}",
+                                   params={"phone": f"1390000{i:04}"})).status_code in (404, 422)
+            assert (await hall.get(f"/api/applications/{ref}",
+                                   params={"phone": f"1390000{i:04}"})).status_code == 200
+
+
+@pytest.mark.parametrize("spellings", [
+    ["2001:db8:1:2::9", "2001:0db8:0001:0002:0000:0000:0000:0009", "2001:DB8:1:2::9",
+     "2001:db8:1:2:ffff::1"],                              # one /64, written four ways
+    ["203.0.113.7", "::ffff:203.0.113.7"],                 # IPv4, and IPv4 inside IPv6
+])
+async def test_one_client_counts_once_however_its_address_is_written(app, spellings):
+    ref = new_reference()
+    statuses = []
+    for i in range(12):
+        async with _client_at(app, spellings[i % len(spellings)]) as c:
+            statuses.append((await c.get(f"/api/applications/{ref}",
+                                         params={"phone": "13800138000"})).status_code)
+    assert statuses == [404] * 10 + [429] * 2
 
 
 async def test_the_database_file_holds_no_id_number_phone_or_name_in_plain_text(

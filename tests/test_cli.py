@@ -15,6 +15,7 @@ import pytest
 from testdb import PG_URL
 
 from service.config import ROOT, Settings
+from service.reference import new_reference
 from service.server import serve
 
 
@@ -277,7 +278,8 @@ def test_client_addresses_come_from_proxies_only_when_trusted(tmp_path, trusted)
                     break
             except OSError:
                 time.sleep(0.1)
-        statuses = [_get(f"{base}/api/applications/K7M2X9QPA?phone=13800138000",
+        ref = new_reference()  # well formed, and no one's: every lookup fails
+        statuses = [_get(f"{base}/api/applications/{ref}?phone=13800138000",
                          **{"X-Forwarded-For": f"203.0.113.{i}"})[0] for i in range(12)]
     finally:
         proc.terminate()

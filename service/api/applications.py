@@ -72,9 +72,13 @@ async def lookup(request: Request) -> Response:
         raise ApiError(422, "invalid_reference", problem,
                        [{"field": "reference", "message": problem}])
     assert phone is not None and reference is not None  # no problem: both were cleaned
+    # Guessing the phone for one reference is limited apart from the client's other lookups.
+    this = state.vault.digest("lookup", client, reference)
+    await state.lookup_ref_throttle.check(this)
     app = await applications.find(reference, phone, state.vault)
     if app is None:
         await state.lookup_throttle.add(client)
+        await state.lookup_ref_throttle.add(this)
         raise ApiError(404, "application_not_found",
                        "没有找到这份申请。请核对申请编号和手机号（要用申请时填的手机号）。")
     return JSON(await applications.status(app, state.catalog))
