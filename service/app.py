@@ -13,6 +13,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.routing import Mount, Route
+from starlette.types import ASGIApp
 from tortoise.contrib.starlette import RegisterTortoise
 
 from . import api, campaigns, console, selfcheck, throttle
@@ -20,7 +21,7 @@ from .api.check import make_body_checker
 from .catalog import Catalog, load_catalog
 from .config import Settings
 from .db import database_ok
-from .errors import EXCEPTION_HANDLERS
+from .errors import EXCEPTION_HANDLERS, QuietErrors
 from .middleware import BodyLimitMiddleware, HeadersMiddleware, SiteCSP
 from .pii import Vault
 from .responses import JSON
@@ -63,6 +64,13 @@ async def site_missing(request: Request) -> HTMLResponse:
     return HTMLResponse(
         '<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>就业通</title>'
         "<p>网站页面还没有生成。请先运行 <code>make site</code>。</p></html>", 503)
+
+
+class Service(Starlette):
+    """Starlette with ``QuietErrors`` outermost (see there)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return QuietErrors(super().build_middleware_stack())
 
 
 def create_app(
@@ -109,7 +117,7 @@ def create_app(
         log.warning("site not built at %s: run `make site`", settings.site_dir)
         routes.append(Route("/", site_missing))
 
-    app = Starlette(
+    app = Service(
         routes=routes,
         middleware=[
             Middleware(HeadersMiddleware, site=SiteCSP(settings.site_dir),

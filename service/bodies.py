@@ -166,6 +166,16 @@ class QueueQuery(Body):
                                           title="full 只能是 0 或 1。")] = "0"
 
 
+class AuditQuery(Body):
+    """The audit log's page and filter (query parameters)."""
+
+    CODE: ClassVar[str] = "invalid_filter"
+    TITLE: ClassVar[str] = "筛选条件不对。"
+
+    page: Annotated[int, _m("页码是正整数。", ge=1, le=99999)] = 1
+    action: Annotated[str, _m("没有这种记录。", max_length=32)] = ""
+
+
 class _Field(msgspec.Struct, frozen=True):
     name: str  # as the client writes it
     attr: str  # as the Struct holds it

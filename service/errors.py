@@ -4,11 +4,14 @@ and the exception handlers that turn every failure into one."""
 from __future__ import annotations
 
 import logging
+import traceback
+from pathlib import Path
 from typing import Any
 
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .responses import JSON
 
@@ -89,10 +92,17 @@ async def database_unavailable(request: Request, exc: Exception) -> Response:
     return HTMLResponse(_page(message), 503, headers=headers)
 
 
+def where(exc: BaseException) -> str:
+    """Where an exception was raised, as file:line of each frame: no message, no values
+    (an exception's message may quote the input, and the input may be personal data)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return " < ".join(f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames[-6:]))
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
-    # Log the type and place only: request data may hold personal data.
-    log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path,
-              exc_info=(type(exc), exc, None))
+    # The type, the path and the code's own lines only: request data may hold personal data.
+    log.error("unhandled %s on %s %s at %s", type(exc).__name__, request.method,
+              request.url.path, where(exc))
     message = "服务器出了点问题，请稍后再试。急事请打 12333。"
     if _is_api(request):
         return JSON(error_body("server_error", message), 500)
@@ -107,6 +117,29 @@ def _page(message: str) -> str:
     )
 
 
+async def client_gone(request: Request, exc: Exception) -> Response:
+    """The phone went away mid-request (a weak signal, a closed tab): not an error of ours."""
+    log.info("client disconnected during %s %s", request.method, request.url.path)
+    return Response(status_code=400)
+
+
+class QuietErrors:
+    """The outermost layer: Starlette re-raises an exception after its handler has answered
+    (for servers to log it), and uvicorn would then log the whole traceback, message and all.
+    It was logged once already, as type and place (``server_error``); here it stops."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.app(scope, receive, send)
+        except Exception:  # answered and logged already
+            if scope["type"] == "lifespan":
+                raise
+
+
 EXCEPTION_HANDLERS: dict[Any, Any] = {ApiError: api_error, HTTPException: http_error,
+                                      ClientDisconnect: client_gone,
                             **{e: database_unavailable for e in _database_errors()},
                             Exception: server_error}

@@ -120,7 +120,8 @@ PATHS: dict[str, dict[str, Op]] = {
         params=[REFERENCE], staff=True, changes=True,
         errors={"404": "没有，或不在你的区（市）"})},
     "/api/staff/audit": {"get": op("staffAudit", "操作记录（仅管理员）", {"200": _json("Entries", "")},
-                                   params=[_param("page"), _param("action")], staff=True)},
+                                   params=[_param("page"), _param("action")], staff=True,
+                                   errors={"422": "页码或筛选条件不对"})},
     "/api/staff/accounts": {
         "get": op("staffAccounts", "工作人员账号（仅管理员）", {"200": _json("Accounts", "")},
                   staff=True),

@@ -31,6 +31,7 @@ from .facts import DISTRICT_LABELS
 from .models import AuditEntry, Staff, StaffSession
 
 if TYPE_CHECKING:
+    from .bodies import AuditQuery
     from .pii import Vault
     from .throttle import Limiter
 
@@ -251,13 +252,13 @@ def _audit_row(e: AuditEntry) -> dict[str, str]:
             "target": e.target, "detail": e.detail}
 
 
-async def audit_page(session: Session, page_param: str = "1", action: str = "") -> dict[str, Any]:
+async def audit_page(session: Session, query: AuditQuery) -> dict[str, Any]:
     """A page of the audit log (100 entries), newest first (admins only)."""
     require_admin(session)
-    page = int(page_param) if page_param.isdigit() and 0 < int(page_param) < 100000 else 1
+    page = query.page
     q = AuditEntry.all()
-    if action:
-        q = q.filter(action=action)
+    if query.action:
+        q = q.filter(action=query.action)
     total = await q.count()
     rows = await q.order_by("-at", "-id").offset((page - 1) * 100).limit(100)
     return {"entries": [_audit_row(e) for e in rows], "page": page, "total": total}

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
@@ -46,6 +47,14 @@ class PrecompressedFiles(StaticFiles):
         self.gzipped = {str(p)[:-3] for p in Path(directory).rglob("*.gz")}
 
     async def get_response(self, path: str, scope: Scope) -> Response:
+        parts = Path(path).parts
+        if path.endswith(".gz") or any(p.startswith(".") for p in parts):
+            # build artefacts: the .gz twins are sent only as the encoding of their file,
+            # and dot-files (the build stamp) are not pages
+            page = Path(str(self.directory)) / "404.html"
+            if self.html and page.is_file():
+                return FileResponse(page, status_code=404)
+            raise HTTPException(status_code=404)
         response = await super().get_response(path, scope)
         if not isinstance(response, FileResponse) or str(response.path) not in self.gzipped:
             return response
@@ -57,8 +66,10 @@ class PrecompressedFiles(StaticFiles):
         gz = FileResponse(gz_path, status_code=response.status_code,
                           media_type=response.media_type, stat_result=os.stat(gz_path),
                           headers={"content-encoding": "gzip", "vary": "Accept-Encoding"})
-        if_none_match = headers.get(b"if-none-match")
-        if if_none_match and if_none_match.decode() == gz.headers.get("etag"):
+        # latin-1: header bytes are not always UTF-8, and an ETag is ASCII anyway
+        if_none_match = headers.get(b"if-none-match", b"").decode("latin-1")
+        tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+        if if_none_match.strip() == "*" or gz.headers.get("etag") in tags:
             return Response(status_code=304, headers={"etag": gz.headers["etag"],
                                                       "vary": "Accept-Encoding"})
         return gz

@@ -104,9 +104,8 @@ async def summary(request: Request) -> Response:
 
 
 async def audit_log(request: Request) -> Response:
-    q = request.query_params
-    return JSON(await accounts.audit_page(await session_of(request), q.get("page", "1"),
-                                          q.get("action", "")))
+    query = bodies.decode(bodies.AuditQuery, request.query_params, lax=True)
+    return JSON(await accounts.audit_page(await session_of(request), query))
 
 
 async def list_accounts(request: Request) -> Response:

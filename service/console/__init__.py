@@ -172,8 +172,8 @@ async def summary(request: Request) -> Response:
 @console
 async def audit(request: Request) -> Response:
     session = await signed_in(request)
-    q = request.query_params
-    data = await accounts.audit_page(session, q.get("page", "1"), q.get("action", ""))
+    query = bodies.decode(bodies.AuditQuery, request.query_params, lax=True)
+    data = await accounts.audit_page(session, query)
     return page(request, "audit.html", me=request.state.me, data=data)
 
 
