@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.routing import Mount, Route
@@ -120,6 +121,9 @@ def create_app(
     app = Service(
         routes=routes,
         middleware=[
+            # production answers only its own host names (Host is the client's to choose)
+            *([Middleware(TrustedHostMiddleware, allowed_hosts=settings.hosts,
+                          www_redirect=False)] if settings.production else []),
             Middleware(HeadersMiddleware, site=SiteCSP(settings.site_dir),
                        hsts=settings.public_base_url.startswith("https://")),
             Middleware(BodyLimitMiddleware, max_body_size=settings.max_json_body),

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,6 +57,16 @@ class Settings:
     # Applications one client may send per window (SUBMIT_LIMIT, "count/seconds"): generous,
     # because a job fair's Wi-Fi puts hundreds of phones behind one address.
     submit_limit: str = "120/600"
+    # Host names requests may carry besides PUBLIC_BASE_URL's and the machine's own
+    # (ALLOWED_HOSTS, comma-separated). Checked in production; others get 400.
+    allowed_hosts: tuple[str, ...] = ()
+
+    @property
+    def hosts(self) -> list[str]:
+        """The Host headers production answers: the public address's, the machine's own
+        (nginx's default upstream Host, health checks), and ALLOWED_HOSTS."""
+        public = urlsplit(self.public_base_url).hostname or ""
+        return sorted({public, "127.0.0.1", "localhost", "::1", *self.allowed_hosts} - {""})
 
     @property
     def production(self) -> bool:
@@ -85,6 +96,8 @@ class Settings:
             load_test_key=e.get("LOADTEST_KEY", "").strip(),
             trusted_proxies=e.get("TRUSTED_PROXIES", base.trusted_proxies).strip(),
             redis_url=e.get("REDIS_URL", "").strip(),
+            allowed_hosts=tuple(h.strip().lower() for h in e.get("ALLOWED_HOSTS", "").split(",")
+                                if h.strip()),
             submit_limit=e.get("SUBMIT_LIMIT", base.submit_limit).strip(),
         )
         return replace(s, **overrides)

@@ -91,6 +91,17 @@ def cache_control(path: str) -> bytes:
     return b"no-cache"  # pages: always revalidate (ETag), so a fix reaches people at once
 
 
+_ABSOLUTE = re.compile(rb"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*")
+
+
+def _same_site(location: bytes) -> bytes:
+    """A redirect of ours as a path: Starlette builds absolute ones (a missing trailing
+    slash) from the request's Host header, which the client chose. Every redirect the
+    service makes stays on this site, so the browser's own address is the right base."""
+    path = _ABSOLUTE.sub(b"", location, count=1)
+    return b"/" + path.lstrip(b"/") if path != location or not path else location
+
+
 class HeadersMiddleware:
     """Adds caching and basic security headers to every HTTP response."""
 
@@ -110,7 +121,8 @@ class HeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [h for h in message.get("headers", []) if h[0] != b"cache-control"]
+                headers = [(k, _same_site(v)) if k == b"location" else (k, v)
+                           for k, v in message.get("headers", []) if k != b"cache-control"]
                 headers.append((b"cache-control", cc))
                 headers.append((b"content-security-policy", csp))
                 headers.extend(self.extra)

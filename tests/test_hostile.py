@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import httpx2
+
 import pytest
 from people import PASSWORD, form, key, signed_in
 
@@ -213,3 +215,33 @@ async def test_the_submission_limit_is_shared_through_redis(db, catalog):
     for c, w in zip(clients, workers, strict=True):
         await c.aclose()
         await w.state.submit_limit.close()
+
+
+@pytest.mark.parametrize("path", ["/guides", "/guides/unemployment-insurance",
+                                  "/staff/applications/", "/api/programs/"])
+async def test_a_forged_host_header_never_reaches_a_redirect(client, path):
+    """`GET /guides` with `Host: evil.example` answered `Location: http://evil.example/
+    guides/`: a cache or a link preview could then send people there."""
+    r = await client.get(path, headers={"Host": "evil.example"})
+    location = r.headers.get("location", "")
+    assert "evil.example" not in location
+    if r.status_code in (301, 302, 307, 308):
+        assert location.startswith("/") and not location.startswith("//")
+
+
+async def test_production_answers_only_its_own_host_names(db, catalog):
+    from service.app import create_app
+    from service.config import Settings
+    from service.pii import new_key
+
+    settings = Settings.from_env({
+        "JY_ENV": "production", "SECRET_KEY": "s" * 40, "DATA_KEYS": new_key(),
+        "LOOKUP_KEY": "l" * 40, "PUBLIC_BASE_URL": "https://jy.example.cn",
+        "ALLOWED_HOSTS": "jy-backup.example.cn"}).validate()
+    app = create_app(settings, catalog=catalog, init_db=False)
+    transport = httpx2.ASGITransport(app=app)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        for host, status in [("evil.example", 400), ("jy.example.cn", 200),
+                             ("jy-backup.example.cn", 200), ("127.0.0.1:8000", 200)]:
+            r = await c.get("/api/programs", headers={"Host": host})
+            assert r.status_code == status, host
