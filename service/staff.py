@@ -18,8 +18,10 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -166,6 +168,28 @@ AUDIT_LABELS = {
     "staff_create": "新建账号", "staff_disable": "停用账号", "purge": "删除到期的个人信息",
     "campaign_create": "新建二维码活动", "campaign_retire": "停用二维码活动",
 }
+
+
+def from_this_site(headers: Mapping[str, str], public_base_url: str) -> bool:
+    """Whether a sign-in was sent by one of our own pages (login CSRF: another site must
+    not sign a staff browser into an account of its choosing). Browsers say where a request
+    comes from in Sec-Fetch-Site and Origin; a client that sends neither (curl, a script)
+    is no browser, and a browser that sends neither is one no longer supported."""
+    site = headers.get("sec-fetch-site", "")
+    if site in ("cross-site", "same-site"):
+        return False
+    origin = headers.get("origin", "")
+    if not origin:
+        return True
+    # this site as the browser addressed it, or as the public address names it (behind a
+    # proxy that does not pass Host on)
+    ours = {headers.get("host", "").lower(), urlsplit(public_base_url).netloc.lower()}
+    return urlsplit(origin).netloc.lower() in ours - {""}
+
+
+def refuse_cross_site(headers: Mapping[str, str], public_base_url: str) -> None:
+    if not from_this_site(headers, public_base_url):
+        raise ApiError(403, "cross_site", "请直接打开就业通的工作人员登录页再登录。")
 
 
 def forbidden() -> ApiError:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import httpx2
-
 import pytest
 from people import PASSWORD, form, key, signed_in
 

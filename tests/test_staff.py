@@ -464,3 +464,36 @@ async def test_date_filters_use_beijing_days_on_every_database(app, people, clie
 
     assert (await on("2027-03-02"), await on("2027-03-01"), await on("2027-03-03")) == (1, 0, 0)
     await c.aclose()
+
+
+@pytest.mark.parametrize("headers", [
+    {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+    {"Origin": "https://evil.example"},                      # an older browser
+    {"Sec-Fetch-Site": "cross-site"},
+    {"Origin": "null"},                                      # a sandboxed frame
+    {"Origin": "https://shop.example.cn", "Sec-Fetch-Site": "same-site"},
+])
+async def test_another_site_cannot_sign_a_staff_browser_in(app, people, headers):
+    """Login CSRF: evil.example posts our sign-in form with its own account, so that what
+    the staff member does next is recorded under it."""
+    async with new_client(app) as c:
+        form = await c.post("/staff/login", headers=headers,
+                            data={"username": "teng", "password": PASSWORD})
+        assert form.status_code == 403 and "工作人员登录页" in form.text
+        api = await c.post("/api/staff/login", headers=headers,
+                           json={"username": "teng", "password": PASSWORD})
+        assert api.status_code == 403 and api.json()["code"] == "cross_site"
+        assert "jy_staff" not in c.cookies
+    assert await StaffSession.all().count() == 0
+
+
+async def test_our_own_sign_in_page_still_signs_in(app, people):
+    async with new_client(app) as c:
+        r = await c.post("/staff/login", data={"username": "teng", "password": PASSWORD},
+                         headers={"Origin": "http://testserver",
+                                  "Sec-Fetch-Site": "same-origin"})
+        assert r.status_code == 303
+    async with new_client(app) as c:                         # behind a proxy: Host differs
+        r = await c.post("/api/staff/login", json={"username": "teng", "password": PASSWORD},
+                         headers={"Origin": "http://127.0.0.1:8000", "Host": "backend:8000"})
+        assert r.status_code == 200

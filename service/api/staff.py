@@ -35,6 +35,8 @@ def set_session_cookie(request: Request, response: Response, token: str) -> None
 
 
 async def login(request: Request) -> Response:
+    accounts.refuse_cross_site(request.headers,
+                                   request.app.state.settings.public_base_url)
     req = bodies.decode(LoginRequest, decode_object(await json_bytes(request)))
     state = request.app.state
     token, session = await accounts.sign_in(

@@ -89,13 +89,14 @@ async def login_page(request: Request) -> Response:
     username = form.get("username", "")
     state = request.app.state
     try:
+        accounts.refuse_cross_site(request.headers, state.settings.public_base_url)
         req = bodies.decode(LoginRequest, fields_of(form), lax=True)
         token, _ = await accounts.sign_in(req.username, req.password,
                                           client_of(request, state.vault), state.vault,
                                           state.login_client_throttle,
                                           state.login_user_throttle)
     except ApiError as e:
-        if e.status not in (401, 422, 429):
+        if e.status not in (401, 403, 422, 429):
             raise
         return page(request, "login.html", e.status, e.headers, error=e.message,
                     username=username if isinstance(username, str) else "")
