@@ -148,6 +148,10 @@ class AuditEntry(Model):
     action = fields.CharField(max_length=32)
     target = fields.CharField(max_length=64, default="")
     detail = fields.CharField(max_length=255, default="")
+    # Failed and locked sign-ins are counted on one row per (username, address) and window,
+    # so that a flood of them cannot bury the real entries: how many, and the latest.
+    count = fields.IntField(default=1, db_default=1)
+    last_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "audit_entry"

@@ -132,6 +132,10 @@ PATHS: dict[str, dict[str, Op]] = {
     "/api/staff/accounts/{username}/disable": {"post": op(
         "staffDisableAccount", "停用账号（仅管理员）", ANY, params=[_param("username", "path", True)],
         staff=True, changes=True, errors={"404": "没有这个账号", "422": "不能停用自己"})},
+    "/api/staff/accounts/{username}/unlock": {"post": op(
+        "staffUnlockAccount", "解除登录锁定（仅管理员，会记录）", ANY,
+        params=[_param("username", "path", True)], staff=True, changes=True,
+        errors={"404": "地址不对"})},
     "/api/staff/campaigns": {
         "get": op("staffCampaigns", "二维码活动和效果：扫码、开始自测、申请、结果；按区（市）和类型汇总",
                   {"200": _json("Campaigns", "活动列表")}, staff=True),

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from starlette.concurrency import run_in_threadpool
+from tortoise.expressions import F
 
 from . import clock
 from .errors import ApiError
@@ -128,11 +129,18 @@ class Session:
         return self.staff.username
 
 
+MAX_SESSIONS = 5  # per account: a desk, a laptop, a tablet at a fair ... the oldest ends
+
+
 async def start_session(staff: Staff) -> tuple[str, Session]:
-    """A new session: (the cookie's token, the session)."""
+    """A new session: (the cookie's token, the session). Beyond MAX_SESSIONS for one
+    account, the oldest end, so a stolen password cannot keep sessions open unnoticed."""
     token, csrf, t = secrets.token_urlsafe(32), secrets.token_urlsafe(32), now()
     row = await StaffSession.create(token_hash=_hash_token(token), staff=staff, csrf=csrf,
                                     created_at=t, last_seen=t, expires_at=t + SESSION_MAX)
+    keep = await (StaffSession.filter(staff_id=staff.id).order_by("-created_at", "-id")
+                  .limit(MAX_SESSIONS).values_list("id", flat=True))
+    await StaffSession.filter(staff_id=staff.id).exclude(id__in=list(keep)).delete()
     return token, Session(staff, csrf, row.id)
 
 
@@ -161,11 +169,30 @@ async def audit(actor: str, action: str, target: str = "", detail: str = "") -> 
                             detail=detail[:255])
 
 
+REPEAT_WINDOW = dt.timedelta(minutes=15)
+
+
+async def audit_repeated(action: str, target: str, detail: str) -> None:
+    """Record an event anyone can cause (a failed or locked sign-in) on one row per
+    (action, target, detail) and 15 minutes, counted, so a flood cannot bury real entries.
+    Two at the very same moment may open two rows: still two, not thousands."""
+    t = now()
+    target, detail = target[:64], detail[:255]
+    row = await (AuditEntry.filter(action=action, target=target, detail=detail,
+                                   at__gte=t - REPEAT_WINDOW).order_by("-at").first())
+    if row is None:
+        await AuditEntry.create(actor="", action=action, target=target, detail=detail,
+                                last_at=t)
+    else:
+        await AuditEntry.filter(id=row.id).update(count=F("count") + 1, last_at=t)
+
+
 AUDIT_LABELS = {
     "login": "登录", "login_failed": "登录失败", "login_locked": "登录被锁定", "logout": "退出",
     "reveal": "查看完整身份证号", "status": "改状态", "export": "导出",
     "export_full": "导出（含完整身份证号）",
-    "staff_create": "新建账号", "staff_disable": "停用账号", "purge": "删除到期的个人信息",
+    "staff_create": "新建账号", "staff_disable": "停用账号", "staff_unlock": "解除登录锁定",
+    "purge": "删除到期的个人信息",
     "campaign_create": "新建二维码活动", "campaign_retire": "停用二维码活动",
 }
 
@@ -218,24 +245,27 @@ async def accounts() -> list[dict[str, Any]]:
     return [describe_account(s) for s in await Staff.all().order_by("username")]
 
 
-async def sign_in(username: str, password: str, client: str, vault: Vault,
+async def sign_in(username: str, password: str, address: str, vault: Vault,
                   client_throttle: Limiter, user_throttle: Limiter) -> tuple[str, Session]:
     """Check a sign-in (its shape checked already: service/bodies.py LoginRequest),
-    throttled per client and per username (existing or not); every failure and lock-out is
-    audited. Returns the new session's cookie token and session."""
+    throttled per client address and per username (existing or not); failures and
+    lock-outs are audited with the address they came from, counted per 15 minutes.
+    Returns the new session's cookie token and session."""
     username = username.strip().lower()
+    client = vault.digest("client", address)
     user_key = vault.digest("login-user", username)
+    source = f"来自 {address}"
     try:
         await client_throttle.check(client)
         await user_throttle.check(user_key)
     except ApiError:
-        await audit("", "login_locked", username)
+        await audit_repeated("login_locked", username, source)
         raise
     found = await check_password(username, password)
     if found is None:
         await client_throttle.add(client)
         await user_throttle.add(user_key)
-        await audit("", "login_failed", username)
+        await audit_repeated("login_failed", username, source)
         raise ApiError(401, "login_failed", "用户名或密码不对。")
     token, session = await start_session(found)
     await audit(found.username, "login")
@@ -260,6 +290,16 @@ async def make_account(session: Session, username: str, password: str, role: str
     return made
 
 
+async def unlock(session: Session, username: str, vault: Vault, user_throttle: Limiter
+                 ) -> None:
+    """An administrator lifts the lock on a username (anyone who knows a username can lock
+    it with five wrong passwords; its owner then needs this). Audited."""
+    require_admin(session)
+    username = username.strip().lower()
+    await user_throttle.clear(vault.digest("login-user", username))
+    await audit(session.username, "staff_unlock", username)
+
+
 async def disable_staff(session: Session, username: str) -> None:
     """Stop an account (its sessions end at their next request)."""
     require_admin(session)
@@ -270,10 +310,13 @@ async def disable_staff(session: Session, username: str) -> None:
     await audit(session.username, "staff_disable", username)
 
 
-def _audit_row(e: AuditEntry) -> dict[str, str]:
+def _audit_row(e: AuditEntry) -> dict[str, Any]:
+    detail = e.detail
+    if e.count > 1 and e.last_at:
+        detail += f"（共 {e.count} 次，最近一次 {clock.local_text(e.last_at)}）"
     return {"at": clock.local_text(e.at), "actor": e.actor, "action": e.action,
             "action_text": AUDIT_LABELS.get(e.action, e.action),
-            "target": e.target, "detail": e.detail}
+            "target": e.target, "detail": detail.lstrip(), "count": e.count}
 
 
 async def audit_page(session: Session, query: AuditQuery) -> dict[str, Any]:

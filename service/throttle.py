@@ -48,10 +48,14 @@ def client_address(host: str) -> str:
     return str(address)
 
 
+def address_of(request: Request) -> str:
+    """The client's address in one spelling (uvicorn applies trusted proxy headers)."""
+    return client_address(request.client.host if request.client else "unknown")
+
+
 def client_of(request: Request, vault: Vault) -> str:
-    """The client, as a keyed hash of its address (uvicorn applies trusted proxy headers)."""
-    host = request.client.host if request.client else "unknown"
-    return vault.digest("client", client_address(host))
+    """The client, as a keyed hash of its address."""
+    return vault.digest("client", address_of(request))
 
 
 class Store(Protocol):
@@ -61,6 +65,9 @@ class Store(Protocol):
 
     async def add(self, scope: str, client: str, at: dt.datetime, window: float) -> None:
         """Record one event (and forget what no window looks at any more)."""
+
+    async def clear(self, scope: str, client: str) -> None:
+        """Forget this client's events (an administrator lifting a lock)."""
 
     async def close(self) -> None: ...
 
@@ -80,6 +87,11 @@ class DatabaseStore:
         await Strike.create(scope=scope, client=client, at=at)
         # forget what no window looks at any more (cheap: `at` is indexed)
         await Strike.filter(scope=scope, at__lt=at - dt.timedelta(seconds=window)).delete()
+
+    async def clear(self, scope: str, client: str) -> None:
+        from .models import Strike
+
+        await Strike.filter(scope=scope, client=client).delete()
 
     async def close(self) -> None:
         return None
@@ -106,6 +118,9 @@ class RedisStore:
             await (pipe.zadd(key, {f"{t}:{next(self.serial)}": t})
                    .zremrangebyscore(key, "-inf", t - window)
                    .expire(key, int(window) + 5).execute())
+
+    async def clear(self, scope: str, client: str) -> None:
+        await self.redis.delete(f"jy:{scope}:{client}")
 
     async def close(self) -> None:
         await self.redis.aclose()
@@ -137,6 +152,9 @@ class MemoryStore:
         self.events[key] = times  # most recently seen last
         while len(self.events) > self.clients:
             self.events.popitem(last=False)
+
+    async def clear(self, scope: str, client: str) -> None:
+        self.events.pop((scope, client), None)
 
     async def close(self) -> None:
         return None
@@ -171,6 +189,10 @@ class Limiter:
     async def add(self, client: str) -> None:
         """Count one event (a failed attempt, an application sent)."""
         await self.store.add(self.scope, client, clock.now(), self.window)
+
+    async def clear(self, client: str) -> None:
+        """Forget this client's events: it may go on at once."""
+        await self.store.clear(self.scope, client)
 
     async def hit(self, client: str) -> None:
         """Check, then count: for events that are limited as they happen."""

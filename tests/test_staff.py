@@ -70,8 +70,63 @@ async def test_wrong_password_and_unknown_user_look_the_same_then_lock(app, peop
     async with new_client(app, "10.1.1.2") as other:  # someone else, their own username
         ok = await other.post("/api/staff/login", json={"username": "shan", "password": PASSWORD})
         assert ok.status_code == 200
-    actions = await AuditEntry.filter(action="login_failed").count()
-    assert actions == 10
+    failed = await AuditEntry.filter(action="login_failed").order_by("target")
+    assert [(e.target, e.count, e.detail) for e in failed] == [
+        ("nobody", 5, "来自 10.1.1.1"), ("teng", 5, "来自 10.1.1.1")]
+    assert await AuditEntry.filter(action="login_locked").count() == 2
+
+
+async def test_a_flood_of_failed_sign_ins_cannot_bury_the_real_audit_entries(app, people,
+                                                                             client):
+    """Anyone could write an audit row per failed sign-in: 30 rows in 0.2 s. They are now
+    counted on one row per username, address and 15 minutes."""
+    admin, csrf = await signed_in(app, "admin")
+    ref = (await client.post("/api/applications", json=form(), headers=key())).json()["reference"]
+    await admin.post(f"/api/staff/applications/{ref}/reveal", headers=csrf)
+    for n in range(3):
+        async with new_client(app, f"198.51.100.{n}") as c:
+            for _ in range(30):
+                await c.post("/api/staff/login", json={"username": "admin", "password": "x" * 12})
+    entries = (await admin.get("/api/staff/audit")).json()["entries"]
+    assert len(entries) <= 12
+    assert "reveal" in [e["action"] for e in entries]         # the real entry is in view
+    locked = [e for e in entries if e["action"] == "login_locked"]
+    assert {e["detail"].split("（")[0] for e in locked} >= {"来自 198.51.100.0"}
+    assert any("共" in e["detail"] and "次" in e["detail"] for e in locked)
+    await admin.aclose()
+
+
+async def test_an_admin_lifts_a_lock_someone_else_put_on_a_username(app, people):
+    async with new_client(app, "203.0.113.50") as stranger:
+        for _ in range(5):
+            await stranger.post("/api/staff/login", json={"username": "teng", "password": "x" * 12})
+    async with new_client(app, "10.1.1.7") as owner:
+        r = await owner.post("/api/staff/login", json={"username": "teng", "password": PASSWORD})
+        assert r.status_code == 429
+        admin, csrf = await signed_in(app, "admin")
+        reviewer, reviewer_csrf = await signed_in(app, "shan")
+        refused = await reviewer.post("/api/staff/accounts/teng/unlock", headers=reviewer_csrf)
+        assert refused.status_code == 403
+        assert (await admin.post("/api/staff/accounts/teng/unlock", headers=csrf)).status_code == 200
+        r = await owner.post("/api/staff/login", json={"username": "teng", "password": PASSWORD})
+        assert r.status_code == 200
+        assert await AuditEntry.filter(action="staff_unlock", actor="admin",
+                                       target="teng").exists()
+        page = await admin.get("/staff/accounts")
+        assert "解除登录锁定" in page.text
+        await admin.aclose()
+        await reviewer.aclose()
+
+
+async def test_signing_in_on_a_sixth_device_ends_the_oldest_session(app, people):
+    clients = []
+    for _ in range(6):
+        c, _ = await signed_in(app, "teng")
+        clients.append(c)
+    statuses = [(await c.get("/api/staff/me")).status_code for c in clients]
+    assert statuses == [401, 200, 200, 200, 200, 200]
+    for c in clients:
+        await c.aclose()
 
 
 async def test_every_staff_endpoint_needs_a_session(client):

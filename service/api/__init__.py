@@ -24,6 +24,7 @@ routes = [
     Route("/staff/audit", staff.audit_log, methods=["GET"]),
     Route("/staff/accounts", staff.accounts_root, methods=["GET", "POST"]),
     Route("/staff/accounts/{username}/disable", staff.disable_account, methods=["POST"]),
+    Route("/staff/accounts/{username}/unlock", staff.unlock_account, methods=["POST"]),
     Route("/staff/campaigns", campaigns.campaigns_root, methods=["GET", "POST"]),
     Route("/staff/campaigns/{code}", campaigns.get_campaign, methods=["GET"]),
     Route("/staff/campaigns/{code}/retire", campaigns.retire_campaign, methods=["POST"]),

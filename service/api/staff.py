@@ -16,7 +16,7 @@ from .. import staff as accounts
 from ..bodies import AccountRequest, LoginRequest, StatusChange
 from ..clock import today
 from ..responses import JSON
-from ..throttle import client_of
+from ..throttle import address_of
 from ._body import decode_object, json_bytes
 
 
@@ -40,7 +40,7 @@ async def login(request: Request) -> Response:
     req = bodies.decode(LoginRequest, decode_object(await json_bytes(request)))
     state = request.app.state
     token, session = await accounts.sign_in(
-        req.username, req.password, client_of(request, state.vault), state.vault,
+        req.username, req.password, address_of(request), state.vault,
         state.login_client_throttle, state.login_user_throttle)
     response = JSON(accounts.describe_session(session))
     set_session_cookie(request, response, token)
@@ -128,6 +128,14 @@ async def disable_account(request: Request) -> Response:
     username = request.path_params["username"]
     await accounts.disable_staff(await changing(request), username)
     return JSON({"username": username, "active": False})
+
+
+async def unlock_account(request: Request) -> Response:
+    username = request.path_params["username"]
+    state = request.app.state
+    await accounts.unlock(await changing(request), username, state.vault,
+                          state.login_user_throttle)
+    return JSON({"username": username, "locked": False})
 
 
 async def accounts_root(request: Request) -> Response:

@@ -23,7 +23,7 @@ from ..bodies import AccountRequest, CampaignRequest, LoginRequest, StatusChange
 from ..clock import today
 from ..errors import ApiError
 from ..models import Campaign
-from ..throttle import client_of
+from ..throttle import address_of
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -92,7 +92,7 @@ async def login_page(request: Request) -> Response:
         accounts.refuse_cross_site(request.headers, state.settings.public_base_url)
         req = bodies.decode(LoginRequest, fields_of(form), lax=True)
         token, _ = await accounts.sign_in(req.username, req.password,
-                                          client_of(request, state.vault), state.vault,
+                                          address_of(request), state.vault,
                                           state.login_client_throttle,
                                           state.login_user_throttle)
     except ApiError as e:
@@ -213,6 +213,15 @@ async def disable(request: Request) -> Response:
 
 
 @console
+async def unlock(request: Request) -> Response:
+    session = await signed_in(request, await request.form())
+    state = request.app.state
+    await accounts.unlock(session, request.path_params["username"], state.vault,
+                          state.login_user_throttle)
+    return RedirectResponse("/staff/accounts", 303)
+
+
+@console
 async def campaigns_page(request: Request) -> Response:
     form = await request.form() if request.method == "POST" else None
     session = await signed_in(request, form)
@@ -298,6 +307,7 @@ routes = [
     Route("/audit", audit, methods=["GET"]),
     Route("/accounts", accounts_page, methods=["GET", "POST"]),
     Route("/accounts/{username}/disable", disable, methods=["POST"]),
+    Route("/accounts/{username}/unlock", unlock, methods=["POST"]),
     Route("/campaigns", campaigns_page, methods=["GET", "POST"]),
     Route("/campaigns/{code}", campaign_page, methods=["GET"]),
     Route("/campaigns/{code}/qr.{ext:str}", qr_image, methods=["GET"]),
