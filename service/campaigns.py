@@ -14,6 +14,7 @@ campaign made in one worker works in every worker.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import secrets
 import time
@@ -33,10 +34,12 @@ from .tally import TallyBuffer
 if TYPE_CHECKING:
     from .bodies import CampaignRequest
 
+log = logging.getLogger("service")
+
 KINDS = {"job_fair": "招聘会", "village": "进村入户", "office": "办事窗口", "online": "线上"}
 CODE = re.compile(r"^[2-9A-HJ-NP-Z]{4,12}$")
 # The campaign code a page sends with a self-check or an application, as the phone kept it:
-# checked for shape only (an unknown or retired code is simply counted under itself).
+# checked for shape here; what is counted or stored is CampaignCache.known's answer.
 FIELD = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 SCAN_LINE = "微信扫一扫，1分钟查你能领哪些补贴"
 
@@ -99,6 +102,9 @@ async def create(name: str, kind: str, target: str, catalog: Catalog, *, distric
     raise CampaignError("暂时生成不了活动编号，请再试一次。")
 
 
+UNKNOWN = "?"  # counted in place of a code that is no active campaign
+
+
 class CampaignCache:
     """code -> target for active campaigns, shared by the requests of one worker."""
 
@@ -116,6 +122,22 @@ class CampaignCache:
             if len(self.targets) < 20000:  # bound memory against made-up codes
                 self.targets[code] = row.target if row else None
         return self.targets.get(code)
+
+    async def known(self, raw: str) -> str:
+        """The code as counted: an active campaign's code, ``UNKNOWN`` for any other
+        non-empty text (made-up codes must not make rows or inflate a fair's figures), ""
+        for none. From this worker's copy, reloaded every ``ttl`` seconds: no query per
+        code, and the self-check goes on when the database is away."""
+        if not raw:
+            return ""
+        if time.monotonic() - self.loaded_at > self.ttl:
+            try:
+                await self.reload()
+            except Exception:  # database away: keep the last copy, try again later
+                log.warning("campaigns: reload failed; kept the last copy")
+                self.loaded_at = time.monotonic()
+        code = normalize_code(raw)
+        return code if code and self.targets.get(code) is not None else UNKNOWN
 
     async def reload(self) -> None:
         rows = await Campaign.filter(active=True).values_list("code", "target")

@@ -259,18 +259,43 @@ async def test_the_check_request_schema_accepts_what_the_api_accepts(client):
     assert (await client.post("/api/check", json=bad)).status_code == 422
 
 
-async def test_a_campaign_check_is_counted_anonymously(client, app):
+async def test_a_campaign_check_is_counted_anonymously(client, app, catalog):
+    from service import campaigns
     from service.models import Tally
 
+    fair = (await campaigns.create("滕州春风行动", "job_fair", "/check/", catalog)).code
     for _ in range(3):
-        await client.post("/api/check", json={"answers": {}, "campaign": "tz2027"})
+        await client.post("/api/check", json={"answers": {}, "campaign": fair.lower()})
     await client.post("/api/check", json={"answers": {}})
     assert await app.state.tally.flush() == 4
-    rows = {(t.campaign, t.count) for t in await Tally.all()}
-    assert rows == {("tz2027", 3), ("", 1)}
-    await client.post("/api/check", json={"answers": {}, "campaign": "tz2027"})
+    rows = {(t.campaign, t.count) for t in await Tally.filter(event="check")}
+    assert rows == {(fair, 3), ("", 1)}
+    await client.post("/api/check", json={"answers": {}, "campaign": fair})
     await app.state.tally.flush()
-    assert (await Tally.get(campaign="tz2027")).count == 4
+    assert (await Tally.get(event="check", campaign=fair)).count == 4
+
+
+async def test_made_up_campaign_codes_neither_make_rows_nor_inflate_a_fair(client, app,
+                                                                           catalog):
+    """Someone posts self-checks with 300 invented codes."""
+    from people import form, key
+
+    from service import campaigns
+    from service.models import Application, Tally
+
+    fair = await campaigns.create("薛城招聘会", "job_fair", "/check/", catalog)
+    for n in range(300):
+        await client.post("/api/check", json={"answers": {}, "campaign": f"FAKE{n:03}"})
+    await app.state.tally.flush()
+    rows = {(t.campaign, t.count) for t in await Tally.filter(event="check")}
+    assert rows == {(campaigns.UNKNOWN, 300)}
+    # an application keeps a real campaign's code, and no made-up one
+    real = await client.post("/api/applications", headers=key(),
+                             json=form(campaign=fair.code))
+    fake = await client.post("/api/applications", headers=key(), json=form(campaign="FAKE001"))
+    assert real.status_code == fake.status_code == 201
+    stored = {a.reference: a.campaign for a in await Application.all()}
+    assert stored == {real.json()["reference"]: fair.code, fake.json()["reference"]: ""}
 
 
 @pytest.mark.parametrize("answers", [

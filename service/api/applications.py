@@ -13,7 +13,7 @@ from dataclasses import replace
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .. import applications, bodies, clock
+from .. import applications, bodies, campaigns, clock
 from ..errors import ApiError
 from ..identity import clean_phone
 from ..reference import normalize
@@ -52,6 +52,9 @@ async def submit(request: Request) -> Response:
         raise bodies.refuse(bodies.ApplicationRequest, errors)
     if load_test:
         form = replace(form, campaign=applications.LOAD_TEST_CAMPAIGN)
+    elif form.campaign:  # only a real, active campaign is kept with it
+        code = await state.campaigns.known(form.campaign)
+        form = replace(form, campaign="" if code == campaigns.UNKNOWN else code)
     sent = await applications.submit(form, key, state.vault, state.catalog)
     body = applications.receipt(sent.app, sent.program)
     if sent.replayed:

@@ -35,7 +35,8 @@ async def check(request: Request) -> Response:
     check_body: Bounded[tuple[Encoded, str, bool]] = request.app.state.check_body
     body, campaign, starting = check_body(raw, clock.today())
     if starting:  # count people starting a self-check, not every answer they give
-        request.app.state.tally.add("check", campaign)
+        state = request.app.state
+        state.tally.add("check", await state.campaigns.known(campaign))
     return body.response(request)
 
 
