@@ -118,6 +118,10 @@ def create_app(
         log.warning("site not built at %s: run `make site`", settings.site_dir)
         routes.append(Route("/", site_missing))
 
+    # The ORM and the SQLite driver log every statement with its parameters at DEBUG: CSRF
+    # tokens, staff notes, keyed hashes. Never, whatever LOG_LEVEL says.
+    for name in ("tortoise.db_client", "aiosqlite"):
+        logging.getLogger(name).setLevel(logging.INFO)
     app = Service(
         routes=routes,
         middleware=[

@@ -16,7 +16,6 @@ of them is ever logged. The HTTP side (headers, throttles, status codes) is
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +27,7 @@ from .bodies import ApplicationRequest
 from .catalog import Catalog, Program
 from .errors import ApiError
 from .facts import validate_answers
-from .identity import clean_id_number, clean_name, clean_phone
+from .identity import clean_id_number, clean_name, clean_phone, plain_text
 from .models import Application, ApplicationEvent
 from .pii import Vault
 from .reference import display, from_bytes, new_reference
@@ -73,8 +72,7 @@ def validate_form(data: dict[str, Any], catalog: Catalog, today: dt.date
                 bad(field, problem)
             elif value is not None:
                 cleaned[field] = value
-    note = "".join(c for c in unicodedata.normalize("NFKC", values.get("note") or "")
-                   if c in "\n" or unicodedata.category(c)[0] != "C").strip()
+    note = plain_text(values.get("note") or "")
     if len(note) > NOTE_MAX:
         bad("note", f"备注最多{NOTE_MAX}个字，现在是{len(note)}个字。")
     answers, answer_errors = validate_answers(values.get("answers") or {}, today.year)

@@ -60,6 +60,9 @@ class Settings:
     # Host names requests may carry besides PUBLIC_BASE_URL's and the machine's own
     # (ALLOWED_HOSTS, comma-separated). Checked in production; others get 400.
     allowed_hosts: tuple[str, ...] = ()
+    # Open connections and tasks one worker takes before it answers 503 (CONCURRENCY_LIMIT):
+    # a flood of slow clients then costs a 503, not the worker.
+    concurrency_limit: int = 1000
 
     @property
     def hosts(self) -> list[str]:
@@ -93,6 +96,7 @@ class Settings:
             data_keys=tuple(k.strip() for k in e.get("DATA_KEYS", "").split(",") if k.strip()),
             lookup_key=e.get("LOOKUP_KEY", "").strip(),
             retention_days=_whole(e, "RETENTION_DAYS", base.retention_days),
+            concurrency_limit=_whole(e, "CONCURRENCY_LIMIT", base.concurrency_limit),
             load_test_key=e.get("LOADTEST_KEY", "").strip(),
             trusted_proxies=e.get("TRUSTED_PROXIES", base.trusted_proxies).strip(),
             redis_url=e.get("REDIS_URL", "").strip(),

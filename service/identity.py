@@ -90,3 +90,11 @@ def mask_id(id_number: str) -> str:
 
 def mask_phone(phone: str) -> str:
     return phone[:3] + "****" + phone[-4:]
+
+
+def plain_text(raw: str) -> str:
+    """Free text a person typed (an applicant's note, a reviewer's message): NFKC, without
+    control or format characters (U+202E would turn the text around on the other side's
+    screen), line breaks kept, trimmed."""
+    return "".join(c for c in unicodedata.normalize("NFKC", raw)
+                   if c == "\n" or unicodedata.category(c)[0] != "C").strip()

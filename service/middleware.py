@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import re
@@ -133,6 +134,10 @@ class HeadersMiddleware:
 
 
 MAX_HEADER_BYTES = 16 * 1024
+# Seconds a request body may pause between parts (a phone on 3G sends 8 KB in well under
+# one): past it, 408. Headers are bounded by nginx's client_header_timeout (deploy/), and
+# idle connections by uvicorn's keep-alive timeout (service/server.py).
+BODY_TIMEOUT = 20.0
 
 
 class BodyLimitMiddleware:
@@ -172,14 +177,23 @@ class BodyLimitMiddleware:
             return
         seen = 0
         limit = self.max_body_size
+        complete = False
 
         async def limited() -> Message:
-            nonlocal seen
-            message = await receive()
+            nonlocal seen, complete
+            if complete:  # after the body: waiting for a disconnect is not slow sending
+                return await receive()
+            try:
+                # a client that stops sending mid-body must not hold a worker's slot
+                message = await asyncio.wait_for(receive(), BODY_TIMEOUT)
+            except TimeoutError:
+                raise ApiError(408, "request_timeout", "网络太慢，内容没有传完。"
+                               "请再点一次提交，你填的内容还在。") from None
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
                     raise ApiError(413, "body_too_large", "提交的内容太大了。")
+                complete = not message.get("more_body", False)
             return message
 
         await self.app(scope, limited, send)

@@ -27,7 +27,7 @@ from .bodies import QueueQuery
 from .catalog import Catalog
 from .errors import ApiError
 from .facts import DISTRICT_LABELS
-from .identity import mask_id, mask_phone
+from .identity import mask_id, mask_phone, plain_text
 from .models import Application, ApplicationEvent
 from .pii import InvalidToken, Vault
 from .reference import display, normalize
@@ -255,7 +255,7 @@ async def change_status(session: Session, app: Application, new: str, note: str)
     """
     if session.role not in ("admin", "reviewer"):
         raise forbidden()
-    note = (note or "").strip()
+    note = plain_text(note or "")
     if new not in workflow.STATUSES:
         raise ApiError(422, "invalid_status", "请选要改成的状态。",
                        [{"field": "status", "message": f"可选：{'、'.join(workflow.STATUSES)}"}])

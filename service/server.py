@@ -34,6 +34,10 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers
         proxy_headers=True,
         forwarded_allow_ips=settings.trusted_proxies or "",
         server_header=False,
+        # slow or idle clients must not hold the worker: idle keep-alive connections close
+        # after 5 s, and past CONCURRENCY_LIMIT open connections and tasks new ones get 503
+        timeout_keep_alive=5,
+        limit_concurrency=settings.concurrency_limit,
         access_log=False,  # access logs would record status-lookup URLs; see SECURITY notes
     )
     return 0

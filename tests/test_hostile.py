@@ -7,7 +7,7 @@ import json
 
 import httpx2
 import pytest
-from people import PASSWORD, form, key, signed_in
+from people import PASSWORD, code_for, form, key, signed_in
 
 from service.models import Application, AuditEntry, Campaign, Staff
 
@@ -49,6 +49,11 @@ CASES = [
     ("invalid UTF-8", "POST", "/api/check", b'{"answers": {"\xff\xfe": 1}}', JSON, 400,
      "invalid_json"),
     ("NaN", "POST", "/api/check", b'{"answers": {"age": NaN}}', JSON, 400, "invalid_json"),
+    # a key twice: a proxy or a log reads the first, msgspec would act on the last
+    ("a key twice", "POST", "/api/applications",
+     body()[:-1] + b', "program": "graduate-internship"}', JSON, 400, "duplicate_key"),
+    ("an answer twice", "POST", "/api/check", b'{"answers": {"age": 30, "age" : 70}}', JSON,
+     400, "duplicate_key"),
     ("a JSON array", "POST", "/api/applications", b"[1, 2, 3]", JSON, 422, "invalid_body"),
     ("SQL in the name", "POST", "/api/applications",
      body(name="Robert'); DROP TABLE application;--"), JSON, 422, "invalid_application"),
@@ -146,7 +151,8 @@ async def test_html_in_free_text_is_stored_as_text_and_shown_escaped(app, people
     assert data["note"].startswith("<img")  # kept as the person typed it
     async with __import__("people").new_client(app) as page_client:
         await page_client.post("/staff/login", data={"username": "admin",
-                                                     "password": PASSWORD})
+                                                     "password": PASSWORD,
+                                                     "totp": await code_for("admin")})
         page = await page_client.get(f"/staff/applications/{sent.json()['reference']}")
         assert '<img src=x onerror="alert(1)">' not in page.text
         assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in page.text
@@ -244,3 +250,40 @@ async def test_production_answers_only_its_own_host_names(db, catalog):
                              ("jy-backup.example.cn", 200), ("127.0.0.1:8000", 200)]:
             r = await c.get("/api/programs", headers={"Host": host})
             assert r.status_code == status, host
+
+
+async def test_a_quote_and_colon_inside_a_note_is_not_taken_for_a_repeated_key(client):
+    note = '他说："程序": 先登记'
+    r = await client.post("/api/applications", json=form(note=note, campaign=None),
+                          headers=key())
+    assert r.status_code == 201, r.text
+
+
+async def test_a_body_that_stops_arriving_is_cut_off_and_stores_nothing(app, monkeypatch):
+    """Slowloris: a client sends half an application and then nothing, holding the slot."""
+    import asyncio
+
+    from service import middleware
+
+    monkeypatch.setattr(middleware, "BODY_TIMEOUT", 0.2)
+    parts = [{"type": "http.request", "body": body()[:40], "more_body": True}]
+
+    async def receive():
+        if parts:
+            return parts.pop()
+        await asyncio.sleep(3600)  # never more
+
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": "POST", "scheme": "http", "path": "/api/applications",
+             "raw_path": b"/api/applications", "query_string": b"", "root_path": "",
+             "headers": [(b"host", b"testserver"), (b"content-type", b"application/json")],
+             "client": ("10.0.0.1", 1000), "server": ("testserver", 80), "state": {}}
+    await asyncio.wait_for(app(scope, receive, send), 5)
+    assert sent[0]["status"] == 408
+    assert json.loads(sent[1]["body"])["code"] == "request_timeout"
+    assert await Application.all().count() == 0
