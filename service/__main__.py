@@ -147,25 +147,61 @@ def _with_db(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
     return asyncio.run(run())
 
 
+def _print_second_factor(username: str, uri: str, codes: list[str]) -> None:
+    print(f"  second factor for {username}: add this to an authenticator app (scan it as a QR "
+          "code, or type the secret in it):")
+    print(f"  {uri}")
+    print("  recovery codes (each works once, instead of a code; keep them apart from the "
+          "phone):")
+    print("  " + "  ".join(codes))
+
+
 def cmd_create_staff(args: argparse.Namespace, settings: Settings) -> int:
     import getpass
 
-    from .staff import AccountError, audit, create_staff
+    from .pii import Vault
+    from .staff import AccountError, audit, create_staff, set_up_second_factor
 
-    password = args.password or getpass.getpass("password: ")
+    password = args.password
+    if not password:
+        password = getpass.getpass("password: ")
+        if getpass.getpass("password again: ") != password:
+            print("create-staff: the two passwords differ", file=sys.stderr)
+            return 1
 
-    async def work() -> Staff:
+    async def work() -> tuple[Staff, tuple[str, list[str]] | None]:
         made = await create_staff(args.username, password, args.role, args.district or "")
         await audit("cli", "staff_create", made.username, f"{made.role} {made.district}".strip())
-        return made
+        # administrators sign in with a second factor from the start
+        factor = (await set_up_second_factor(made, Vault.from_settings(settings))
+                  if made.role == "admin" else None)
+        return made, factor
 
     try:
-        made = _with_db(settings, work)
+        made, factor = _with_db(settings, work)
     except AccountError as e:
         print(f"create-staff: {e}", file=sys.stderr)
         return 1
     where = f", district {made.district}" if made.district else ""
     print(f"create-staff: {made.username} ({made.role}{where}) created")
+    if factor:
+        _print_second_factor(made.username, *factor)
+    return 0
+
+
+def cmd_set_up_totp(args: argparse.Namespace, settings: Settings) -> int:
+    """A new second factor for an account (the first administrator's, or after a lost
+    phone): the old one stops working at once."""
+    from .pii import Vault
+    from .staff import reset_second_factor
+
+    factor = _with_db(settings, lambda: reset_second_factor(args.username,
+                                                            Vault.from_settings(settings)))
+    if factor is None:
+        print(f"set-up-totp: no account {args.username!r}", file=sys.stderr)
+        return 1
+    print(f"set-up-totp: {args.username}: the old second factor no longer works")
+    _print_second_factor(args.username, *factor)
     return 0
 
 
@@ -274,6 +310,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--role", required=True, choices=["admin", "reviewer", "viewer"])
     p.add_argument("--district", help="a reviewer's district, e.g. tengzhou")
     p.set_defaults(func=cmd_create_staff)
+    p = sub.add_parser("set-up-totp", help="a new second factor (TOTP) for a staff account")
+    p.add_argument("--username", required=True)
+    p.set_defaults(func=cmd_set_up_totp)
     p = sub.add_parser("purge", help="delete personal data of applications closed long ago")
     p.add_argument("--older-than", help="e.g. 730d, 24m or 2y (default: RETENTION_DAYS)")
     p.set_defaults(func=cmd_purge)

@@ -113,6 +113,9 @@ class LoginRequest(Body):
 
     username: Annotated[str, _m("请填写用户名和密码。", min_length=1, max_length=64)]
     password: Annotated[str, _m("请填写用户名和密码。", min_length=1, max_length=256)]
+    # the authenticator's 6 digits or a recovery code (administrators, and anyone who set
+    # up a second factor)
+    totp: Annotated[str, _m("验证码是手机验证器上的6位数字，或一个恢复码。", max_length=32)] = ""
 
 
 class StatusChange(Body):

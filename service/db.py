@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 from tortoise import Tortoise, connections
 
@@ -48,20 +49,31 @@ async def database_ok() -> bool:
 
 
 async def rotate_keys(vault: Vault) -> tuple[int, int]:
-    """Re-encrypt every application's personal data under the newest data key.
+    """Re-encrypt every application's personal data, and every staff account's second-
+    factor secrets, under the newest data key.
 
     Returns (re-encrypted, unreadable). Each row is written with a compare-and-set on its old
     token, so it is safe to run while the service is up. Unreadable rows (sealed with a key
     no longer configured) are counted and left as they are.
     """
-    from .models import Application
+    from .models import Application, Staff
+
+    rotated = unreadable = 0
+    for model, column in ((Application, "sealed"), (Staff, "totp_sealed"),
+                          (Staff, "totp_pending")):
+        done, lost = await _rotate_column(vault, model, column)
+        rotated, unreadable = rotated + done, unreadable + lost
+    return rotated, unreadable
+
+
+async def _rotate_column(vault: Vault, model: Any, column: str) -> tuple[int, int]:
     from .pii import InvalidToken
 
     rotated = unreadable = 0
     last = 0
     while True:
-        batch = await (Application.filter(id__gt=last).exclude(sealed="")
-                       .order_by("id").limit(500).values_list("id", "sealed"))
+        batch = await (model.filter(id__gt=last).exclude(**{column: ""})
+                       .order_by("id").limit(500).values_list("id", column))
         if not batch:
             return rotated, unreadable
         for pk, token in batch:
@@ -73,4 +85,4 @@ async def rotate_keys(vault: Vault) -> tuple[int, int]:
             except InvalidToken:
                 unreadable += 1
                 continue
-            rotated += await Application.filter(id=pk, sealed=token).update(sealed=fresh)
+            rotated += await model.filter(id=pk, **{column: token}).update(**{column: fresh})

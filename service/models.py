@@ -115,6 +115,14 @@ class Staff(Model):
     district = fields.CharField(max_length=16, default="")  # reviewers only
     active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # The second factor (TOTP, RFC 6238), required for admins and for anyone who set it up:
+    # the secret sealed under the data keys ("" = none), one being set up and not yet
+    # confirmed, the last time step used (a code works once), and the SHA-256 of each
+    # unused recovery code, space-separated.
+    totp_sealed = fields.TextField(default="", db_default="")
+    totp_pending = fields.TextField(default="", db_default="")
+    totp_step = fields.BigIntField(default=0, db_default=0)
+    recovery_hashes = fields.TextField(default="", db_default="")
 
     class Meta:
         table = "staff"

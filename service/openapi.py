@@ -93,7 +93,7 @@ PATHS: dict[str, dict[str, Op]] = {
                 "429": "试错太多次，Retry-After 秒后再试"})},
     "/api/staff/login": {"post": op(
         "staffLogin", "工作人员登录（设置会话 cookie）", {"200": _json("Me", "已登录")},
-        body="LoginRequest", errors={"401": "用户名或密码不对（两种情况回答一样）",
+        body="LoginRequest", errors={"401": "用户名、密码或验证码不对（几种情况回答一样）",
                                      "403": "从别的网站发来的登录",
                                      "429": "试错太多次，暂时锁定"})},
     "/api/staff/logout": {"post": op("staffLogout", "退出", ANY, staff=True, changes=True)},

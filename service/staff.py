@@ -28,7 +28,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from starlette.concurrency import run_in_threadpool
 from tortoise.expressions import F
 
-from . import clock
+from . import clock, second_factor
 from .errors import ApiError
 from .facts import DISTRICT_LABELS
 from .models import AuditEntry, Staff, StaffSession
@@ -192,7 +192,8 @@ AUDIT_LABELS = {
     "reveal": "查看完整身份证号", "status": "改状态", "export": "导出",
     "export_full": "导出（含完整身份证号）",
     "staff_create": "新建账号", "staff_disable": "停用账号", "staff_unlock": "解除登录锁定",
-    "purge": "删除到期的个人信息",
+    "purge": "删除到期的个人信息", "second_factor": "设置两步验证",
+    "recovery_code": "用恢复码登录", "second_factor_reset": "在服务器上重设两步验证",
     "campaign_create": "新建二维码活动", "campaign_retire": "停用二维码活动",
 }
 
@@ -246,11 +247,13 @@ async def accounts() -> list[dict[str, Any]]:
 
 
 async def sign_in(username: str, password: str, address: str, vault: Vault,
-                  client_throttle: Limiter, user_throttle: Limiter) -> tuple[str, Session]:
-    """Check a sign-in (its shape checked already: service/bodies.py LoginRequest),
-    throttled per client address and per username (existing or not); failures and
-    lock-outs are audited with the address they came from, counted per 15 minutes.
-    Returns the new session's cookie token and session."""
+                  client_throttle: Limiter, user_throttle: Limiter, totp: str = ""
+                  ) -> tuple[str, Session]:
+    """Check a sign-in (its shape checked already: service/bodies.py LoginRequest) and,
+    for administrators and anyone who set one up, its second factor (``totp``: the
+    authenticator's code or a recovery code); throttled per client address and per
+    username (existing or not); failures and lock-outs are audited with the address they
+    came from, counted per 15 minutes. Returns the new session's cookie token and session."""
     username = username.strip().lower()
     client = vault.digest("client", address)
     user_key = vault.digest("login-user", username)
@@ -262,14 +265,108 @@ async def sign_in(username: str, password: str, address: str, vault: Vault,
         await audit_repeated("login_locked", username, source)
         raise
     found = await check_password(username, password)
+    if found is not None and needs_second_factor(found):
+        if not found.totp_sealed:  # an administrator from before second factors
+            raise ApiError(401, "second_factor_not_set_up",
+                           "管理员账号要先设置两步验证：请在服务器上运行 python -m service "
+                           f"set-up-totp --username {found.username}，再用手机验证器扫码。")
+        if not await second_factor_ok(found, totp, vault):
+            found = None  # the same answer as a wrong password: no hint which was wrong
     if found is None:
         await client_throttle.add(client)
         await user_throttle.add(user_key)
         await audit_repeated("login_failed", username, source)
-        raise ApiError(401, "login_failed", "用户名或密码不对。")
+        raise ApiError(401, "login_failed", FAILED)
     token, session = await start_session(found)
     await audit(found.username, "login")
     return token, session
+
+
+FAILED = "用户名、密码或验证码不对。"
+
+
+def needs_second_factor(staff: Staff) -> bool:
+    """Administrators always (they can export thousands of full ID numbers); anyone else
+    once they have set one up."""
+    return staff.role == "admin" or bool(staff.totp_sealed)
+
+
+async def second_factor_ok(staff: Staff, code: str, vault: Vault) -> bool:
+    """Whether ``code`` is this account's TOTP code for now (and not used before), or one
+    of its unused recovery codes (then used up). Each write is a compare-and-set, so two
+    sign-ins with one code cannot both pass."""
+    if not code:
+        return False
+    secret = vault.open(staff.totp_sealed)["totp"]
+    step = second_factor.matching_step(secret, code, now())
+    if step is not None:
+        return step > staff.totp_step and bool(
+            await Staff.filter(id=staff.id, totp_step=staff.totp_step).update(totp_step=step))
+    hashes = staff.recovery_hashes.split()
+    used = second_factor.recovery_hash(code)
+    if used not in hashes:
+        return False
+    left = " ".join(h for h in hashes if h != used)
+    if not await Staff.filter(id=staff.id, recovery_hashes=staff.recovery_hashes).update(
+            recovery_hashes=left):
+        return False
+    await audit(staff.username, "recovery_code", detail=f"还剩 {len(hashes) - 1} 个")
+    return True
+
+
+async def set_up_second_factor(staff: Staff, vault: Vault) -> tuple[str, list[str]]:
+    """A new secret, in use at once (the CLI: the first administrator, a lost phone).
+    Returns the otpauth:// address for the authenticator app and new recovery codes."""
+    secret, codes = second_factor.new_secret(), second_factor.new_recovery_codes()
+    await Staff.filter(id=staff.id).update(
+        totp_sealed=vault.seal({"totp": secret}), totp_pending="", totp_step=0,
+        recovery_hashes=" ".join(second_factor.recovery_hash(c) for c in codes))
+    return second_factor.enrolment_uri(staff.username, secret), codes
+
+
+async def reset_second_factor(username: str, vault: Vault) -> tuple[str, list[str]] | None:
+    """On the server (the CLI): a new second factor for an account, the old one void at
+    once; None when there is no such account. Audited."""
+    staff = await Staff.get_or_none(username=username.strip().lower())
+    if staff is None:
+        return None
+    made = await set_up_second_factor(staff, vault)
+    await audit("cli", "second_factor_reset", staff.username)
+    return made
+
+
+async def begin_second_factor(session: Session, vault: Vault) -> str:
+    """The console's set-up, step 1: a new secret waiting for its first code (the one in
+    use, if any, stays until then). Returns the otpauth:// address to show as a QR code."""
+    secret = second_factor.new_secret()
+    await Staff.filter(id=session.staff.id).update(totp_pending=vault.seal({"totp": secret}))
+    return second_factor.enrolment_uri(session.username, secret)
+
+
+async def confirm_second_factor(session: Session, code: str, vault: Vault) -> list[str]:
+    """Step 2: the first code from the app proves it read the secret; the secret is then
+    in use and new recovery codes are returned (shown once). Audited."""
+    staff = await Staff.get(id=session.staff.id)
+    if not staff.totp_pending:
+        raise ApiError(409, "second_factor_not_started", "请先点“设置两步验证”，用手机扫码。")
+    pending = vault.open(staff.totp_pending)["totp"]
+    step = second_factor.matching_step(pending, code, now())
+    if step is None:
+        raise ApiError(422, "wrong_code", "验证码不对。请填手机验证器上现在显示的6位数字。",
+                       [{"field": "totp", "message": "填手机验证器上现在的6位数字。"}])
+    codes = second_factor.new_recovery_codes()
+    await Staff.filter(id=staff.id).update(
+        totp_sealed=staff.totp_pending, totp_pending="", totp_step=step,
+        recovery_hashes=" ".join(second_factor.recovery_hash(c) for c in codes))
+    await audit(session.username, "second_factor")
+    return codes
+
+
+async def second_factor_state(session: Session) -> dict[str, Any]:
+    """Whether this account's second factor is set up, required, and its codes left."""
+    staff = await Staff.get(id=session.staff.id)
+    return {"enabled": bool(staff.totp_sealed), "required": staff.role == "admin",
+            "recovery_codes_left": len(staff.recovery_hashes.split())}
 
 
 async def sign_out(session: Session) -> None:

@@ -74,8 +74,16 @@ def cheap_hashing(monkeypatch):
 
 @pytest_asyncio.fixture
 async def people(db):
-    """One account per role; reviewers in Tengzhou and Shanting."""
-    await create_staff("admin", PASSWORD, "admin")
+    """One account per role; reviewers in Tengzhou and Shanting. The admin's second factor
+    is people.ADMIN_TOTP (people.code_for gives its code)."""
+    from people import ADMIN_TOTP
+
+    from service.models import Staff
+    from service.pii import Vault
+
+    admin = await create_staff("admin", PASSWORD, "admin")
+    await Staff.filter(id=admin.id).update(
+        totp_sealed=Vault.from_settings(Settings.from_env({})).seal({"totp": ADMIN_TOTP}))
     await create_staff("teng", PASSWORD, "reviewer", "tengzhou")
     await create_staff("shan", PASSWORD, "reviewer", "shanting")
     await create_staff("stats", PASSWORD, "viewer")

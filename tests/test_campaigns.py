@@ -7,7 +7,7 @@ import io
 import re
 
 import pytest
-from people import PASSWORD, form, key, new_client, signed_in
+from people import PASSWORD, code_for, form, key, new_client, signed_in
 from PIL import Image, ImageDraw
 from qrread import decode, svg_to_image
 
@@ -172,7 +172,8 @@ async def test_the_console_shows_campaigns_and_makes_them_for_admins(app, people
         one = await c.get(f"/staff/campaigns/{made['code']}")
         assert made["short_link"] in one.text and "<svg" in one.text
     async with new_client(app) as c:
-        await c.post("/staff/login", data={"username": "admin", "password": PASSWORD})
+        await c.post("/staff/login", data={"username": "admin", "password": PASSWORD,
+                                                "totp": await code_for("admin")})
         page = await c.get("/staff/campaigns")
         csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
         r = await c.post("/staff/campaigns", data={

@@ -222,6 +222,48 @@ def test_create_staff_refuses_weak_passwords_and_makes_a_reviewer(tmp_path):
     assert stored.startswith("$argon2id$") and "Teng-2027" not in stored
 
 
+def test_the_first_admin_gets_a_second_factor_and_can_sign_in_with_it(tmp_path):
+    """The server's operator makes the first admin, adds the printed secret to a phone's
+    authenticator, and signs in; later the phone is lost and set-up-totp replaces it."""
+    import asyncio
+    import re
+
+    import httpx2
+    import pyotp
+    from tortoise import Tortoise
+
+    from service.app import create_app
+
+    db = tmp_path / "jy.sqlite3"
+    env = {"DATABASE_URL": f"sqlite://{db}"}
+    assert _run("migrate", env=env).returncode == 0
+    made = _run("create-staff", "--username", "boss", "--password", "Zz-first-admin-2027!",
+                "--role", "admin", env=env)
+    assert made.returncode == 0, made.stderr
+    secret = re.search(r"otpauth://totp/.*secret=([A-Z2-7]+)", made.stdout).group(1)
+    assert len(re.findall(r"\b[a-z2-9]{5}-[a-z2-9]{5}\b", made.stdout)) == 8
+    reset = _run("set-up-totp", "--username", "boss", env=env)
+    assert reset.returncode == 0 and "no longer works" in reset.stdout
+    new_secret = re.search(r"secret=([A-Z2-7]+)", reset.stdout).group(1)
+    assert _run("set-up-totp", "--username", "nobody", env=env).returncode == 1
+
+    async def sign_in(code: str) -> int:
+        settings = Settings.from_env({}, database_url=f"sqlite://{db}")
+        await Tortoise.init(config=settings.tortoise_config())
+        try:
+            app = create_app(settings, init_db=False)
+            async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app),
+                                          base_url="http://testserver") as c:
+                r = await c.post("/api/staff/login", json={
+                    "username": "boss", "password": "Zz-first-admin-2027!", "totp": code})
+                return r.status_code
+        finally:
+            await Tortoise.close_connections()
+
+    assert asyncio.run(sign_in(pyotp.TOTP(secret).now())) == 401      # the lost phone's
+    assert asyncio.run(sign_in(pyotp.TOTP(new_secret).now())) == 200
+
+
 def test_purge_says_what_it_did(tmp_path):
     env = {"DATABASE_URL": f"sqlite://{tmp_path / 'purge.sqlite3'}"}
     assert _run("migrate", env=env).returncode == 0

@@ -8,7 +8,7 @@ import datetime as dt
 import io
 
 import pytest
-from people import PASSWORD, form, key, make_id, new_client, signed_in
+from people import PASSWORD, code_for, form, key, make_id, new_client, signed_in
 
 from service import review, workflow
 from service.config import Settings
@@ -460,7 +460,7 @@ async def test_the_console_pages_work_without_javascript(app, people, client):
         login = await c.get("/staff/login")
         assert "工作人员登录" in login.text and login.headers["cache-control"] == "no-store"
         bad = await c.post("/staff/login", data={"username": "teng", "password": "nope"})
-        assert bad.status_code == 401 and "用户名或密码不对" in bad.text
+        assert bad.status_code == 401 and "用户名、密码或验证码不对" in bad.text
         r = await c.post("/staff/login", data={"username": "teng", "password": PASSWORD})
         assert r.status_code == 303
         queue = await c.get("/staff/applications")
@@ -490,7 +490,8 @@ async def test_the_console_pages_work_without_javascript(app, people, client):
 async def test_the_admin_console_shows_figures_audit_and_accounts(app, people, client):
     await apply(client)
     async with new_client(app) as c:
-        await c.post("/staff/login", data={"username": "admin", "password": PASSWORD})
+        await c.post("/staff/login", data={"username": "admin", "password": PASSWORD,
+                                                "totp": await code_for("admin")})
         for path, text in (("/staff/summary", "按区（市）"), ("/staff/audit", "登录"),
                            ("/staff/accounts", "开通新账号")):
             r = await c.get(path)
@@ -552,3 +553,108 @@ async def test_our_own_sign_in_page_still_signs_in(app, people):
         r = await c.post("/api/staff/login", json={"username": "teng", "password": PASSWORD},
                          headers={"Origin": "http://127.0.0.1:8000", "Host": "backend:8000"})
         assert r.status_code == 200
+
+
+async def test_a_reviewers_message_is_cleaned_like_an_applicants_and_never_logged(
+        app, people, client, caplog):
+    """A reviewer pastes a message with a right-to-left override from another program; the
+    applicant must read it the right way round. At DEBUG, the ORM's statements (with the
+    message, the CSRF token) stay out of the log."""
+    import logging
+
+    a = await apply(client)
+    c, csrf = await signed_in(app, "teng")
+    await c.post(f"/api/staff/applications/{a['reference']}/status", headers=csrf,
+                 json={"status": "in_review"})
+    caplog.set_level(logging.DEBUG)
+    r = await c.post(f"/api/staff/applications/{a['reference']}/status", headers=csrf,
+                     json={"status": "need_info", "note": "请补交\u202e营业执照\x07复印件。"})
+    assert r.status_code == 200, r.text
+    status = await client.get(f"/api/applications/{a['reference']}",
+                              params={"phone": a["phone"]})
+    assert status.json()["message"] == "请补交营业执照复印件。"
+    logged = "\n".join(rec.getMessage() for rec in caplog.records
+                       if not rec.name.startswith("httpx"))
+    assert "营业执照" not in logged and csrf["X-CSRF-Token"] not in logged
+    await c.aclose()
+
+
+async def test_an_admin_needs_the_authenticators_code_and_each_code_works_once(app, people):
+    """Admins can export thousands of full ID numbers: a stolen password is not enough."""
+    import pyotp
+    from people import ADMIN_TOTP
+
+    from service import clock
+
+    async with new_client(app, "10.2.0.1") as c:
+        no_code = await c.post("/api/staff/login",
+                               json={"username": "admin", "password": PASSWORD})
+        wrong = await c.post("/api/staff/login",
+                             json={"username": "admin", "password": "wrong-password!"})
+        assert no_code.status_code == wrong.status_code == 401
+        assert no_code.content == wrong.content          # no hint that the password was right
+        code = await code_for("admin")
+        ok = await c.post("/api/staff/login",
+                          json={"username": "admin", "password": PASSWORD, "totp": code})
+        assert ok.status_code == 200
+    async with new_client(app, "10.2.0.2") as thief:     # the same code, seen over a shoulder
+        again = await thief.post("/api/staff/login",
+                                 json={"username": "admin", "password": PASSWORD, "totp": code})
+        assert again.status_code == 401
+        late = pyotp.TOTP(ADMIN_TOTP).at(clock.now() - dt.timedelta(minutes=5))
+        stale = await thief.post("/api/staff/login",
+                                 json={"username": "admin", "password": PASSWORD, "totp": late})
+        assert stale.status_code == 401
+
+
+async def test_a_reviewer_sets_up_two_step_sign_in_in_the_console_and_a_recovery_code_works_once(
+        app, people):
+    import re
+
+    import pyotp
+
+    from service import clock
+
+    c, _ = await signed_in(app, "teng")
+    page = await c.get("/staff/security")
+    assert "还没有开启两步验证" in page.text
+    csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    begun = await c.post("/staff/security", data={"csrf_token": csrf, "step": "begin"})
+    assert "<svg" in begun.text and begun.headers["cache-control"] == "no-store"
+    secret = re.search(r"<code>([A-Z2-7]{32})</code>", begun.text).group(1)
+    wrong = await c.post("/staff/security", data={"csrf_token": csrf, "step": "confirm",
+                                                   "totp": "000000"})
+    assert wrong.status_code == 422 and "验证码不对" in wrong.text
+    done = await c.post("/staff/security", data={
+        "csrf_token": csrf, "step": "confirm",
+        "totp": pyotp.TOTP(secret).at(clock.now() - dt.timedelta(seconds=30))})
+    assert done.status_code == 200 and "恢复码" in done.text
+    codes = re.findall(r"<code>([a-z2-9]{5}-[a-z2-9]{5})</code>", done.text)
+    assert len(codes) == 8
+    await c.aclose()
+    async with new_client(app, "10.2.0.3") as c2:
+        plain = await c2.post("/api/staff/login", json={"username": "teng", "password": PASSWORD})
+        assert plain.status_code == 401                 # now the code is needed
+        now_code = pyotp.TOTP(secret).now()
+        assert (await c2.post("/api/staff/login", json={
+            "username": "teng", "password": PASSWORD, "totp": now_code})).status_code == 200
+    async with new_client(app, "10.2.0.4") as c3:       # the phone is lost
+        typed = codes[0].upper().replace("-", " ")
+        assert (await c3.post("/api/staff/login", json={
+            "username": "teng", "password": PASSWORD, "totp": typed})).status_code == 200
+        assert (await c3.post("/api/staff/login", json={
+            "username": "teng", "password": PASSWORD, "totp": codes[0]})).status_code == 401
+    assert await AuditEntry.filter(action="second_factor", actor="teng").exists()
+    assert await AuditEntry.filter(action="recovery_code", actor="teng").exists()
+
+
+async def test_an_admin_from_before_second_factors_is_told_how_to_set_one_up(app, people):
+    from service.staff import create_staff
+
+    await create_staff("oldboss", PASSWORD, "admin")
+    async with new_client(app) as c:
+        r = await c.post("/api/staff/login", json={"username": "oldboss", "password": PASSWORD})
+        assert r.status_code == 401 and r.json()["code"] == "second_factor_not_set_up"
+        assert "set-up-totp --username oldboss" in r.json()["message"]
+        wrong = await c.post("/api/staff/login", json={"username": "oldboss", "password": "x" * 12})
+        assert wrong.json()["code"] == "login_failed"    # only the right password learns it

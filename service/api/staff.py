@@ -41,7 +41,7 @@ async def login(request: Request) -> Response:
     state = request.app.state
     token, session = await accounts.sign_in(
         req.username, req.password, address_of(request), state.vault,
-        state.login_client_throttle, state.login_user_throttle)
+        state.login_client_throttle, state.login_user_throttle, req.totp)
     response = JSON(accounts.describe_session(session))
     set_session_cookie(request, response, token)
     return response

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -94,7 +95,7 @@ async def login_page(request: Request) -> Response:
         token, _ = await accounts.sign_in(req.username, req.password,
                                           address_of(request), state.vault,
                                           state.login_client_throttle,
-                                          state.login_user_throttle)
+                                          state.login_user_throttle, req.totp)
     except ApiError as e:
         if e.status not in (401, 403, 422, 429):
             raise
@@ -222,6 +223,34 @@ async def unlock(request: Request) -> Response:
 
 
 @console
+async def security(request: Request) -> Response:
+    """Two-step sign-in for the signed-in account: scan a QR code, confirm with a code."""
+    form = await request.form() if request.method == "POST" else None
+    session = await signed_in(request, form)
+    vault = request.app.state.vault
+    me = request.state.me
+    state = await accounts.second_factor_state(session)
+    if form is None:
+        return page(request, "security.html", me=me, state=state)
+    if form.get("step") == "confirm":
+        try:
+            code = form.get("totp", "")
+            codes = await accounts.confirm_second_factor(
+                session, code if isinstance(code, str) else "", vault)
+        except ApiError as e:
+            if e.status not in (409, 422):
+                raise
+            return page(request, "security.html", e.status, me=me, state=state,
+                        error=e.message)
+        return page(request, "security.html", me=me, state=state, codes=codes,
+                    headers={"Cache-Control": "no-store"})
+    uri = await accounts.begin_second_factor(session, vault)
+    secret = parse_qs(urlsplit(uri).query)["secret"][0]
+    return page(request, "security.html", me=me, state=state, uri=uri, secret=secret,
+                qr_svg=qr.svg(uri), headers={"Cache-Control": "no-store"})
+
+
+@console
 async def campaigns_page(request: Request) -> Response:
     form = await request.form() if request.method == "POST" else None
     session = await signed_in(request, form)
@@ -308,6 +337,7 @@ routes = [
     Route("/accounts", accounts_page, methods=["GET", "POST"]),
     Route("/accounts/{username}/disable", disable, methods=["POST"]),
     Route("/accounts/{username}/unlock", unlock, methods=["POST"]),
+    Route("/security", security, methods=["GET", "POST"]),
     Route("/campaigns", campaigns_page, methods=["GET", "POST"]),
     Route("/campaigns/{code}", campaign_page, methods=["GET"]),
     Route("/campaigns/{code}/qr.{ext:str}", qr_image, methods=["GET"]),
