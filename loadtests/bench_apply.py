@@ -1,6 +1,7 @@
 """Benchmark: POST /api/applications against a bare Tortoise insert endpoint, in the same run.
 
     python loadtests/bench_apply.py [--seconds 3] [--rounds 9] [--db sqlite|postgres]
+                                    [--against REF]
 
 Starts two uvicorn servers (one worker each) on 127.0.0.1: the bare app
 (loadtests/bare_app.py: decode JSON, one ``Model.create``) and Jiuyetong, each on its own
@@ -12,6 +13,9 @@ of the two sides' median rates is printed (goal: at least 0.7).
 What ours does on top of the bare insert, per request: validate every field (ID check digit,
 phone, district, consent, answers), encrypt the personal data (Fernet), three keyed hashes,
 and one transaction holding the application and its first status event.
+
+With ``--against REF`` an earlier version of the service (a git worktree) runs as a third
+server on a database of its own, and is compared before/after in the same run.
 """
 
 from __future__ import annotations
@@ -25,7 +29,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from loadtests._bench import alternate, free_port, migrate, need_wrk, start, wrk  # noqa: E402
+from loadtests._bench import (  # noqa: E402
+    ROOT,
+    alternate,
+    drop_worktree,
+    free_port,
+    migrate,
+    need_wrk,
+    start,
+    worktree,
+    wrk,
+)
 from service.config import durable  # noqa: E402
 
 PG = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
@@ -83,22 +97,32 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=3)
     ap.add_argument("--rounds", type=int, default=9)
     ap.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    ap.add_argument("--against", metavar="REF",
+                    help="also run this earlier version (a git ref): before/after ratios")
     args = ap.parse_args()
     need_wrk()
     tmp = Path(tempfile.mkdtemp())
     if args.db == "sqlite":
-        ours_db = f"sqlite://{tmp / 'ours.sqlite3'}"
+        ours_db, before_db = (f"sqlite://{tmp / f'{n}.sqlite3'}" for n in ("ours", "before"))
         # the same durability as ours (WAL, synchronous=FULL): a fair comparison
         bare_db = durable(f"sqlite://{tmp / 'bare.sqlite3'}")
     else:
-        ours_db, bare_db = scratch_pg("jy_bench_ours"), scratch_pg("jy_bench_bare")
+        ours_db, bare_db, before_db = (scratch_pg(f"jy_bench_{n}")
+                                       for n in ("ours", "bare", "before"))
     migrate(ours_db)
     bare_port, app_port = free_port(), free_port()
     bare = start("loadtests.bare_app:app", {"BARE_DB": bare_db}, bare_port,
                  probe="/api/check")
     # one client address sends everything here: lift the per-client limit (it still runs)
-    ours = start("service.app:app_from_env", {"DATABASE_URL": ours_db, "LOG_LEVEL": "warning",
-                                              "SUBMIT_LIMIT": "1000000000/600"}, app_port)
+    env = {"LOG_LEVEL": "warning", "SUBMIT_LIMIT": "1000000000/600"}
+    ours = start("service.app:app_from_env", {**env, "DATABASE_URL": ours_db}, app_port)
+    before = None
+    if args.against:
+        migrate(before_db)  # the schema of both versions must be the same
+        old, before_port = worktree(args.against, tmp / "before"), free_port()
+        before = start("service.app:app_from_env",
+                       {**env, "DATABASE_URL": before_db, "CONTENT_DIR": str(old / "content"),
+                        "SITE_DIR": str(ROOT / "build" / "site")}, before_port, cwd=old)
     counter = iter(range(0, 10**9, 10**6))
 
     def side(port: int) -> float:
@@ -110,9 +134,15 @@ def main() -> None:
         print(f"POST /api/applications on {args.db}, one worker each")
         alternate(args.db, args.rounds, lambda: side(bare_port), lambda: side(app_port),
                   ("insert rps", "apply rps"))
+        if before is not None:
+            alternate(args.db, args.rounds, lambda: side(before_port),
+                      lambda: side(app_port), ("before rps", "after rps"))
     finally:
         bare.terminate()
         ours.terminate()
+        if before is not None:
+            before.terminate()
+            drop_worktree(tmp / "before")
 
 
 if __name__ == "__main__":
