@@ -213,6 +213,17 @@ def fields(kind: type[S], data: Mapping[str, Any], lax: bool = False
     an error per bad, missing or unknown field). ``lax`` reads numbers from text (a query
     string, a form)."""
     spec = _fields(kind)
+    if not data.keys() - spec.keys():
+        # the usual case, a good body: one conversion of the whole; field by field only to
+        # name every bad field
+        try:
+            whole = msgspec.convert(data if isinstance(data, dict) else dict(data), kind,
+                                    strict=not lax)
+        except msgspec.ValidationError:
+            pass
+        else:
+            return {f.attr: getattr(whole, f.attr) for name, f in spec.items()
+                    if name in data}, []
     errors = [{"field": k, "message": UNKNOWN} for k in sorted(set(data) - set(spec))]
     values: dict[str, Any] = {}
     for name, f in spec.items():

@@ -185,7 +185,9 @@ class BodyLimitMiddleware:
                 return await receive()
             try:
                 # a client that stops sending mid-body must not hold a worker's slot
-                message = await asyncio.wait_for(receive(), BODY_TIMEOUT)
+                # (asyncio.timeout: a timer, not a task per read as wait_for would make)
+                async with asyncio.timeout(BODY_TIMEOUT):
+                    message = await receive()
             except TimeoutError:
                 raise ApiError(408, "request_timeout", "网络太慢，内容没有传完。"
                                "请再点一次提交，你填的内容还在。") from None
