@@ -45,8 +45,10 @@ class Application(Model):
     # stranger who knows someone's ID number must never lock them out (SECURITY.md).
     open_key = fields.CharField(max_length=32, null=True, unique=True)
     # HMAC of (ID number, program) while open, NULL once closed: staff see open applications
-    # that share it as a possible identity conflict. Indexed, for that lookup.
-    person_key = fields.CharField(max_length=32, null=True, db_index=True)
+    # that share it as a possible identity conflict. Not indexed: an index is written on
+    # every submission (about 5% of one here), the lookup is a staff page's (a scan of
+    # one table, milliseconds at a city's yearly volume).
+    person_key = fields.CharField(max_length=32, null=True)
     # The client's Idempotency-Key (HMAC'd) and a hash of the request it came with. Not
     # indexed: with a key, the reference is derived from it, so the unique index on the
     # reference is what catches a retry (see api/applications.py).
@@ -62,10 +64,9 @@ class Application(Model):
 
     class Meta:
         table = "application"
-        # No index beyond the two unique ones and person_key, on purpose: every index is
-        # written on every submission, and at a job fair submissions are the writes that
-        # matter. The staff queue (a few thousand open applications per district) is read
-        # far less often.
+        # No index beyond the two unique ones, on purpose: every index is written on every
+        # submission, and at a job fair submissions are the writes that matter. The staff
+        # queue (a few thousand open applications per district) is read far less often.
 
 
 class ApplicationEvent(Model):

@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name="Application",
             name="person_key",
-            field=fields.CharField(null=True, db_index=True, max_length=32),
+            field=fields.CharField(null=True, max_length=32),
         ),
         ops.RunSQL("UPDATE application SET person_key = open_key WHERE open_key IS NOT NULL",
                    reverse_sql="UPDATE application SET person_key = NULL"),
