@@ -158,10 +158,13 @@ class BodyLimitMiddleware:
         self.reading: dict[asyncio.Task[Any], float] = {}
         self.late: set[asyncio.Task[Any]] = set()
         self.watchdog: asyncio.Task[None] | None = None
+        self.last_read = 0.0
 
     async def _watch(self) -> None:
+        """Once a second, cancel the body reads past their deadline; stop after a minute
+        without any (the next request starts it again: one task, not one per request)."""
         loop = asyncio.get_running_loop()
-        while self.reading:
+        while self.reading or loop.time() - self.last_read < 60:
             await asyncio.sleep(min(1.0, BODY_TIMEOUT))
             now = loop.time()
             for task, deadline in list(self.reading.items()):
@@ -203,9 +206,11 @@ class BodyLimitMiddleware:
             # a client that stops sending mid-body must not hold a worker's slot
             task = asyncio.current_task()
             assert task is not None
-            self.reading[task] = asyncio.get_running_loop().time() + BODY_TIMEOUT
-            if self.watchdog is None:
-                self.watchdog = asyncio.ensure_future(self._watch())
+            loop = task.get_loop()
+            self.last_read = now = loop.time()
+            self.reading[task] = now + BODY_TIMEOUT
+            if self.watchdog is None or self.watchdog.get_loop() is not loop:
+                self.watchdog = loop.create_task(self._watch())
             try:
                 message = await receive()
             except asyncio.CancelledError:
