@@ -259,6 +259,12 @@ def bad(kind: type[Body], field: str) -> ApiError:
 def decode(kind: type[S], data: Mapping[str, Any], lax: bool = False) -> S:
     """``data`` (a decoded JSON object, a form, a query) as a ``kind``, or a 422 naming
     every bad field."""
+    if not data.keys() - _fields(kind).keys():  # the usual case: one conversion
+        try:
+            return msgspec.convert(data if isinstance(data, dict) else dict(data), kind,
+                                   strict=not lax)
+        except msgspec.ValidationError:
+            pass
     values, errors = fields(kind, data, lax)
     if errors:
         raise refuse(kind, errors)

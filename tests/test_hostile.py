@@ -54,6 +54,8 @@ CASES = [
      body()[:-1] + b', "program": "graduate-internship"}', JSON, 400, "duplicate_key"),
     ("an answer twice", "POST", "/api/check", b'{"answers": {"age": 30, "age" : 70}}', JSON,
      400, "duplicate_key"),
+    ("a key twice, once in escapes", "POST", "/api/check",
+     b'{"answers": {"age": 30, "\\u0061ge": 70}}', JSON, 400, "duplicate_key"),
     ("a JSON array", "POST", "/api/applications", b"[1, 2, 3]", JSON, 422, "invalid_body"),
     ("SQL in the name", "POST", "/api/applications",
      body(name="Robert'); DROP TABLE application;--"), JSON, 422, "invalid_application"),
