@@ -34,8 +34,11 @@ db: $(STAMP)
 	$(PY) -m service migrate
 
 # `service serve` applies pending migrations itself, once, before starting workers.
+#   make serve PORT=8080 HOST=0.0.0.0
+PORT ?= 8000
+HOST ?= 127.0.0.1
 serve: site
-	$(PY) -m service serve
+	$(PY) -m service serve --host $(HOST) --port $(PORT)
 
 check-content: $(STAMP)
 	$(PY) -m service check-content
@@ -52,12 +55,19 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check service tests loadtests
 	$(VENV)/bin/mypy
 
-# Database tests run on SQLite, then again on PostgreSQL when TEST_POSTGRES_URL is set.
+# Database tests run on SQLite, then again on PostgreSQL: TEST_POSTGRES_URL, or else the
+# server this kind of machine runs on 127.0.0.1:5432 (trust auth, database `test`) when one
+# answers there. TEST_POSTGRES_URL=off runs SQLite only.
+PG_LOCAL := postgres://postgres@127.0.0.1:5432/test
 test: lint site $(NODE_STAMP)
-	$(PY) -m pytest
-	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
-		echo "== the database tests again, on PostgreSQL"; \
-		JY_TEST_DB=postgres $(PY) -m pytest -m postgres; fi
+	@url="$$TEST_POSTGRES_URL"; \
+	if [ -z "$$url" ] && $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2).close()" 2>/dev/null; \
+		then url="$(PG_LOCAL)"; fi; \
+	if [ "$$url" = off ]; then url=""; fi; \
+	if [ -z "$$url" ]; then echo "== no PostgreSQL (TEST_POSTGRES_URL unset, nothing on 127.0.0.1:5432): SQLite only"; fi; \
+	TEST_POSTGRES_URL="$$url" $(PY) -m pytest || exit 1; \
+	if [ -n "$$url" ]; then echo "== the database tests again, on PostgreSQL ($$url)"; \
+		TEST_POSTGRES_URL="$$url" JY_TEST_DB=postgres $(PY) -m pytest -m postgres || exit 1; fi
 
 LOAD_STAMP := $(VENV)/.installed-load
 

@@ -61,6 +61,13 @@ async def scan(request: Request) -> RedirectResponse:
     return RedirectResponse(f"{target}?c={code}", 302)
 
 
+async def moved_guide(request: Request) -> RedirectResponse:
+    old = request.url.path.removeprefix("/guides/").strip("/")
+    new = request.app.state.catalog.moved[old]
+    query = f"?{request.url.query}" if request.url.query else ""  # ?c= campaign codes
+    return RedirectResponse(f"/guides/{new}/{query}", 301)
+
+
 async def site_missing(request: Request) -> HTMLResponse:
     return HTMLResponse(
         '<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>就业通</title>'
@@ -109,6 +116,9 @@ def create_app(
         Route("/q/{code}/{slug}", scan, methods=["GET"]),
         Mount("/api", routes=api.routes),
         Mount("/staff", routes=console.routes),
+        # guides published under another slug before: printed QR codes still lead there
+        *(Route(f"/guides/{old}{end}", moved_guide, methods=["GET", "HEAD"])
+          for old in catalog.moved for end in ("", "/")),
     ]
     if settings.site_dir.is_dir():
         # pages and assets precompressed at build time (service/static.py); API bodies are

@@ -163,6 +163,9 @@ class ProgramData(_Strict, frozen=True):
     notes: list[Note] = []
     keywords: list[str] = []
     related: list[str] = []
+    # Slugs this guide was published under before (printed QR codes keep them for years):
+    # their addresses redirect here.
+    moved_from: list[str] = []
 
 
 def parse_date(text: str, end: bool = False) -> dt.date | None:
@@ -303,6 +306,7 @@ def basis_json(b: engine.Basis | None) -> dict[str, str] | None:
 class Catalog:
     programs: tuple[Program, ...]
     by_slug: dict[str, Program]
+    moved: dict[str, str] = field(default_factory=dict)  # an earlier slug -> the slug now
 
 
 class CatalogError(Exception):
@@ -379,6 +383,10 @@ def load_program(path: Path) -> Program:
         bad("slug", f"“{data.slug}” must equal the file name “{path.stem}”")
     if not SLUG_RE.match(data.slug):
         bad("slug", "use lower-case letters, digits and single hyphens")
+    for i, old in enumerate(data.moved_from):
+        if not SLUG_RE.match(old) or old == data.slug:
+            bad(f"moved_from[{i}]", "an earlier slug of this guide: lower-case letters, digits "
+                                    "and single hyphens, not its slug now")
     for fld in ("title", "summary"):
         if not getattr(data, fld).strip():
             bad(fld, "must not be empty")
@@ -565,6 +573,15 @@ def load_catalog(content_dir: Path) -> Catalog:
         for i, rel in enumerate(p.data.related):
             if rel not in by_slug:
                 problems.append(f"{p.path}: related[{i}]: no program “{rel}”")
+    moved: dict[str, str] = {}
+    for p in programs:
+        for i, old in enumerate(p.data.moved_from):
+            if old in by_slug:
+                problems.append(f"{p.path}: moved_from[{i}]: “{old}” is a live guide's slug")
+            elif old in moved:
+                problems.append(f"{p.path}: moved_from[{i}]: “{old}” also moved to "
+                                f"“{moved[old]}”")
+            moved[old] = p.slug
     granting = {p.slug: p.rules for p in programs}
     for p in programs:
         for i, r in enumerate(p.rules):
@@ -579,7 +596,7 @@ def load_catalog(content_dir: Path) -> Catalog:
         problems.append(f"{folder}: no program guides found")
     if problems:
         raise CatalogError(problems)
-    return Catalog(programs=tuple(programs), by_slug=by_slug)
+    return Catalog(programs=tuple(programs), by_slug=by_slug, moved=moved)
 
 
 def example_date(program: Program, example: Example) -> dt.date:

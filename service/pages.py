@@ -45,7 +45,7 @@ SCRIPT_PARTS_DIR = ROOT / "js" / "common"
 SCRIPT_PARTS = (
     "dom.js", "storage.js", "api.js", "fields.js", "campaign.js", "outbox.js", "notices.js",
     "print.js", "tables.js", "big-text.js", "share.js", "read-aloud.js", "kiosk.js",
-    "sw-register.js", "start.js",
+    "sw-register.js", "search.js", "start.js",
 )
 COMMON_SCRIPT = "assets/jy/common.js"   # under the content directory; the pages load it
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import uvicorn
 
@@ -24,8 +25,8 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers
         )
         return 2
     migrate(settings)  # a release step, run once here, never in each worker
-    uvicorn.run(
-        "service.app:app_from_env",
+    options = dict(
+        app="service.app:app_from_env",
         factory=True,
         host=host,
         port=port,
@@ -40,4 +41,33 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers
         limit_concurrency=settings.concurrency_limit,
         access_log=False,  # access logs would record status-lookup URLs; see SECURITY notes
     )
+    if workers > 1:  # uvicorn's supervisor: say where before it starts the workers
+        print(ready(settings, host, port), flush=True)
+        uvicorn.run(**options)  # type: ignore[arg-type]
+        return 0
+    server = _Server(uvicorn.Config(**options))  # type: ignore[arg-type]
+    server.ready = ready(settings, host, port)
+    server.run()
     return 0
+
+
+class _Server(uvicorn.Server):
+    """uvicorn, saying where the service is and what to do next once it is listening."""
+
+    ready = ""
+
+    async def startup(self, sockets: list[Any] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            print(self.ready, flush=True)
+
+
+def ready(settings: Settings, host: str, port: int) -> str:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    base = f"http://{shown}:{port}"
+    return (f"\n就业通 is running: {base}/  (the self-check: {base}/check/)\n"
+            f"Staff console: {base}/staff/\n"
+            "No staff account yet? Make the first one (it asks for a password, and prints the\n"
+            "administrator's second factor for an authenticator app):\n"
+            "  .venv/bin/python -m service create-staff --username admin --role admin\n"
+            "Stop with Ctrl-C.\n")

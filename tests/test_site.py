@@ -264,3 +264,22 @@ def test_the_site_csp_follows_a_rebuild_without_a_restart(tmp_path):
     os.utime(tmp_path / ".built", ns=(time.time_ns() + 10**9,) * 2)  # make site finished
     assert digest("var a = 2;").encode() in csp.current()
     assert digest("var a = 1;").encode() not in csp.current()
+
+
+async def test_an_old_guide_address_on_a_printed_qr_code_redirects_to_the_guide(settings,
+                                                                               catalog, db):
+    from dataclasses import replace
+
+    import httpx2
+
+    from service.app import create_app
+
+    app = create_app(settings, catalog=replace(catalog, moved={
+        "jobless-benefit": "unemployment-insurance"}), init_db=False)
+    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app),
+                                  base_url="http://testserver") as c:
+        for path in ("/guides/jobless-benefit/", "/guides/jobless-benefit"):
+            r = await c.get(path + "?c=TZ2027")
+            assert r.status_code == 301
+            assert r.headers["location"] == "/guides/unemployment-insurance/?c=TZ2027"
+        assert (await c.get("/guides/never-was/")).status_code == 404

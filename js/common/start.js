@@ -9,6 +9,7 @@ function ready() {
   wireRead();
   wireKiosk();
   wireTables();
+  wireSearch();
   window.addEventListener("resize", wireTables);
   flush();
 }

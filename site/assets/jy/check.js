@@ -31,11 +31,15 @@
   function offline(err) {
     clear();
     var box = el("div", { "class": "jy-card jy-error", role: "alert" });
+    var answered = 0; for (var k in state.answers) answered++;
+    // Say only what is true: kept answers only once there are some.
     box.appendChild(el("p", null, err && err.data ? err.data.message :
-      "网络不太好，暂时连不上。你的回答已经存在手机上，不会丢。"));
+      "网络不太好，暂时连不上。" + (answered ? "你已经答的" + answered + "个问题存在手机上，不会丢。" :
+      "有网了再点“再试一次”。")));
     box.appendChild(button("再试一次", "md-button--primary", step));
     var p = el("p");
-    var a = el("a", { href: "../guides/" }, "先看看全部政策");
+    // the service worker keeps the guides already opened, the home page and the catalog
+    var a = el("a", { href: "../guides/" }, "没网也能看：看过的政策和全部政策目录");
     p.appendChild(a);
     box.appendChild(p);
     root.appendChild(box);

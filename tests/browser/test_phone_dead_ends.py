@@ -1,0 +1,48 @@
+"""No dead ends (issue 18): a wrong address, a pasted search, the footer."""
+
+from __future__ import annotations
+
+import pytest
+from browserkit import PROGRAM
+
+
+@pytest.mark.parametrize("path", ["/guides/no-such-guide/", "/gudies/", "/guides/unemployment"])
+def test_a_wrong_address_says_so_in_chinese_and_leads_home(phone, server, path):
+    """A QR code printed years ago, or a mistyped address."""
+    page = phone.new_page()
+    response = page.goto(server.url(path))
+    assert response.status == 404
+    page.get_by_role("heading", name="没有找到这一页").wait_for()
+    text = page.locator("body").inner_text()
+    assert "Not found" not in text and "12333" in text
+    page.get_by_role("link", name="回到首页").click()
+    page.wait_for_url(server.url("/"))
+
+
+def test_search_finds_what_was_pasted_not_only_typed(phone, server):
+    """Voice input and pasting send no key presses: only `input` events."""
+    page = phone.new_page()
+    page.goto(server.url(f"/guides/{PROGRAM}/"), wait_until="networkidle")
+    page.locator('label.md-header__button[for="__search"]').click()
+    box = page.get_by_role("textbox", name="搜索")
+    box.focus()
+    page.evaluate("""() => { const q = document.querySelector('[data-md-component=search-query]');
+        q.value = '失业金'; q.dispatchEvent(new Event('input', {bubbles: true})); }""")
+    page.wait_for_function(
+        "() => /\\d/.test(document.querySelector('.md-search-result__meta').textContent)",
+        timeout=30_000)
+    meta = page.locator(".md-search-result__meta").inner_text()
+    assert "找到" in meta and "符合条件" not in meta
+    hrefs = page.locator(".md-search-result__list a").evaluate_all("as => as.map(a => a.href)")
+    assert any(f"/guides/{PROGRAM}/" in h for h in hrefs)
+
+
+def test_no_page_credits_an_outside_site(phone, server):
+    page = phone.new_page()
+    for path in ("/", f"/guides/{PROGRAM}/", "/check/"):
+        page.goto(server.url(path))
+        footer = page.locator("footer").inner_text()
+        assert "Made with" not in footer and "Material" not in footer
+        outside = page.locator("footer a[href^='http']").evaluate_all(
+            "as => as.map(a => a.href).filter(h => !h.startsWith(location.origin))")
+        assert outside == []
