@@ -26,6 +26,12 @@ PUBLISHED_SLUGS = {
     "chief-technician-allowance", "skill-level-certification", "work-for-training",
     "unemployment-insurance", "job-retention-support",
     "unpaid-wages", "labour-dispute",
+    # issue 20
+    "tengzhou-startup-subsidy", "golden-blue-collar-training", "skills-competitions",
+    "employer-hiring-subsidies", "public-sector-jobs", "grassroots-projects",
+    "research-assistant-posts", "village-good-youth", "vocational-student-placements",
+    "personnel-files", "startup-tax-breaks", "construction-injury-insurance",
+    "researcher-leave-startup", "older-workers-fair-hiring",
 }
 EXEMPLAR = ROOT / "content" / "programs" / "unemployment-insurance.md"
 
@@ -227,3 +233,12 @@ def test_jargon_needs_the_glossary(tmp_path):
     (content / "glossary.md").write_text("# 名词解释\n\n## 社保 {#shebao}\n", "utf-8")
     problems = "\n".join(run(content))
     assert "兜底安置" in problems and "glossary" in problems
+
+
+def test_a_guide_that_moved_keeps_its_old_address_and_no_slug_is_claimed_twice(tmp_path):
+    moved = GOOD.replace("keywords:", "moved_from: [jobless-benefit]\nkeywords:", 1)
+    catalog = load_catalog(_content_with(tmp_path, moved))
+    assert catalog.moved == {"jobless-benefit": "unemployment-insurance"}
+    clash = GOOD.replace("keywords:", "moved_from: [unemployment-insurance]\nkeywords:", 1)
+    (tmp_path / "b").mkdir()
+    assert "not its slug now" in _problems(tmp_path / "b", clash)
