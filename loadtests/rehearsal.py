@@ -145,8 +145,10 @@ def main() -> int:
     server, server_cpu = None, 0.0
     try:
         run(["-m", "service", "migrate"], env)
+        # a reviewer, as at a real fair (an admin would need a second factor, and each of
+        # its codes works once)
         run(["-m", "service", "create-staff", "--username", "rehearsal", "--password", password,
-             "--role", "admin"], env)
+             "--role", "reviewer", "--district", "tengzhou"], env)
         link = subprocess.run(  # a job fair's campaign: its poster and labels in the scratch dir
             [sys.executable, "-m", "service", "campaign", "create", "--name", "招聘会演练",
              "--kind", "job_fair", "--target", "/check/", "--out", str(scratch / "campaign")],
