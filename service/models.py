@@ -39,7 +39,8 @@ class Application(Model):
     sealed = fields.TextField()
     # HMAC of the phone number: the status lookup compares it, nothing is decrypted.
     phone_hash = fields.CharField(max_length=32)
-    # HMAC of (ID number, program, phone) while the application is open, NULL once closed:
+    # A keyed hash of (ID number, program, phone) while the application is open (person_key
+    # XOR phone_hash: service/applications.py), NULL once closed:
     # the unique index refuses a second open application for the same program from the same
     # person with the same phone. From another phone it is taken and flagged (person_key): a
     # stranger who knows someone's ID number must never lock them out (SECURITY.md).
