@@ -46,3 +46,30 @@ def test_no_page_credits_an_outside_site(phone, server):
         outside = page.locator("footer a[href^='http']").evaluate_all(
             "as => as.map(a => a.href).filter(h => !h.startsWith(location.origin))")
         assert outside == []
+
+
+def test_the_phones_back_button_goes_to_the_previous_question_not_off_the_page(phone, server):
+    """WeChat has a back button and no forward one: mid-self-check it left for the home page."""
+    page = phone.new_page()
+    page.goto(server.url("/guides/"))
+    page.goto(server.url("/check/"))
+    q = page.locator("#jy-q")
+    q.wait_for()
+    asked = []
+    for _ in range(2):
+        asked.append(q.inner_text())
+        page.locator(".jy-choices .md-button").first.click()
+        page.wait_for_function("t => document.getElementById('jy-q') && "
+                               "document.getElementById('jy-q').textContent !== t",
+                               arg=asked[-1])
+    page.go_back()
+    page.wait_for_function("t => document.getElementById('jy-q').textContent === t",
+                           arg=asked[1])
+    assert page.url == server.url("/check/")
+    page.reload()                                              # reload keeps the answers
+    q.wait_for()
+    page.go_back()                                             # back: the first question
+    page.wait_for_function("t => document.getElementById('jy-q').textContent === t",
+                           arg=asked[0])
+    page.go_back()                                             # and then off the page
+    page.wait_for_url(server.url("/guides/"))

@@ -87,6 +87,9 @@
     if (state.history[state.history.length - 1] !== q.id) state.history.push(q.id);
     editing = null;
     save();
+    // The phone's back button (WeChat has no forward one) goes to the previous question,
+    // not off the page: one browser history entry per answer, undone by popstate below.
+    try { history.pushState({ jyCheck: state.history.length }, ""); pushed++; } catch (e) { /* old browser */ }
     step();
   }
 
@@ -150,11 +153,23 @@
     card.appendChild(choices);
     var nav = el("div", { "class": "jy-nav" });
     nav.appendChild(button("不知道，跳过", "jy-link", function () { answer(q, undefined); }));
-    if (state.history.length) nav.appendChild(button("← 上一题", "jy-link", back));
+    if (state.history.length) nav.appendChild(button("← 上一题", "jy-link", backButton));
     nav.appendChild(button("直接看结果", "jy-link", results));
     card.appendChild(nav);
     root.appendChild(card);
     h.focus();
+  }
+
+  var pushed = 0;  // history entries this page added (answers given since it loaded)
+  // popstate fires only for this page's own entries (also those from before a reload)
+  window.addEventListener("popstate", function () {
+    if (pushed > 0) pushed--;
+    if (state.history.length) back(); else history.back();
+  });
+  // ← 上一题 on the page and the phone's back button do the same, and keep the browser's
+  // history in step with the questions
+  function backButton() {
+    if (pushed > 0) history.back(); else back();
   }
 
   function back() {
