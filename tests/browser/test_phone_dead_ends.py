@@ -73,3 +73,21 @@ def test_the_phones_back_button_goes_to_the_previous_question_not_off_the_page(p
                            arg=asked[0])
     page.go_back()                                             # and then off the page
     page.wait_for_url(server.url("/guides/"))
+
+
+def test_an_error_appearing_does_not_move_the_button_under_the_finger(phone, server):
+    """She types a short phone number and taps her district below it: the tap lands on the
+    district she tapped, and the phone's error shows after."""
+    page = phone.new_page()
+    page.goto(server.url(f"/apply/?program={PROGRAM}"))
+    phone_box = page.get_by_label("手机号 *")
+    phone_box.fill("1380013")
+    target = page.get_by_text("山亭区", exact=True)
+    target.scroll_into_view_if_needed()
+    before = target.bounding_box()
+    target.tap()
+    assert page.locator("#jy-d-shanting").is_checked()
+    page.locator("#jy-phone-err").filter(has_text="11位").wait_for()
+    after = target.bounding_box()
+    assert page.locator("#jy-d-shanting").is_checked()
+    assert after["y"] > before["y"]        # the error did appear above it, after the tap
