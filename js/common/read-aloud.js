@@ -51,12 +51,26 @@ function wireRead() {
     u.lang = "zh-CN";
     u.rate = 0.9;
     var v = voice();
-    if (v) u.voice = v;
+    if (v) { try { u.voice = v; } catch (e) { /* lang alone picks one */ } }
     u.onend = function () { if (speaking) { at++; next(); } };
     u.onerror = function (e) {
       if (speaking && e && e.error !== "interrupted" && e.error !== "canceled") { speaking = false; label(); }
     };
     synth.speak(u);
+  }
+  // Offered only where the phone has a Chinese voice of its own: elsewhere a tap would do
+  // nothing. Voices often arrive a moment after the page (voiceschanged).
+  var decided = false;
+  function decide(final) {
+    if (decided) return;
+    var known = synth.getVoices ? (synth.getVoices() || []).length : 0;
+    if (voice()) { decided = true; b.hidden = false; return; }
+    if (known || final) { decided = true; b.hidden = true; }
+  }
+  decide(false);
+  if (!decided) {
+    if (synth.addEventListener) synth.addEventListener("voiceschanged", function () { decide(false); });
+    setTimeout(function () { decide(true); }, 2000);
   }
   b.addEventListener("click", function () {
     if (speaking) { speaking = false; synth.cancel(); label(); return; }

@@ -15,7 +15,7 @@ SPEECH_STUB = """
     window.__said = []; window.__cancelled = 0;
     Object.defineProperty(window, 'speechSynthesis', {configurable: true, value: {
         speaking: false, pending: false, paused: false,
-        getVoices: () => [],
+        getVoices: () => [{lang: 'zh-CN', name: '普通话', localService: true}],
         speak: u => window.__said.push(u),
         cancel: () => { window.__cancelled++; },
         pause: () => {}, resume: () => {},
@@ -73,6 +73,17 @@ def test_read_aloud_is_not_offered_where_the_browser_cannot_speak(phone, server)
     assert page.get_by_role("button", name="发给家人").is_visible()
     assert page.locator("[data-jy-read]").is_hidden()
     assert page.get_by_role("button", name="朗读").count() == 0
+
+
+def test_read_aloud_is_not_offered_where_the_phone_has_no_chinese_voice(phone, server):
+    """A phone with only English voices: a tap would say nothing, so there is no button."""
+    phone.context.add_init_script(SPEECH_STUB.replace(
+        "[{lang: 'zh-CN', name: '普通话', localService: true}]",
+        "[{lang: 'en-US', name: 'English', localService: true}]"))
+    page = phone.new_page()
+    page.goto(server.url(f"/guides/{PROGRAM}/"))
+    page.locator("[data-jy-read]").wait_for(state="hidden")
+    assert page.get_by_role("button", name="大字").is_visible()
 
 
 def test_send_to_family_copies_the_page_link(phone, server):
