@@ -80,6 +80,22 @@ def drop_worktree(where: Path) -> None:
                    capture_output=True)
 
 
+class Earlier:
+    """An earlier version of the service (``--against REF``) as a third server, on its own
+    content and today's built site, for a before/after in the same run."""
+
+    def __init__(self, ref: str, where: Path, env: dict) -> None:
+        self.where, self.port = where, free_port()
+        old = worktree(ref, where)
+        self.proc = start("service.app:app_from_env",
+                          {**env, "CONTENT_DIR": str(old / "content"),
+                           "SITE_DIR": str(ROOT / "build" / "site")}, self.port, cwd=old)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        drop_worktree(self.where)
+
+
 def wrk(port: int, path: str, script: Path | None, seconds: int, connections: int = 32,
         redirects: bool = False) -> float:
     """Requests per second; any error (or, unless ``redirects``, any non-2xx) fails the run."""

@@ -30,14 +30,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from loadtests._bench import (  # noqa: E402
-    ROOT,
+    Earlier,
     alternate,
-    drop_worktree,
     free_port,
     migrate,
     need_wrk,
     start,
-    worktree,
     wrk,
 )
 from service.config import durable  # noqa: E402
@@ -119,10 +117,7 @@ def main() -> None:
     before = None
     if args.against:
         migrate(before_db)  # the schema of both versions must be the same
-        old, before_port = worktree(args.against, tmp / "before"), free_port()
-        before = start("service.app:app_from_env",
-                       {**env, "DATABASE_URL": before_db, "CONTENT_DIR": str(old / "content"),
-                        "SITE_DIR": str(ROOT / "build" / "site")}, before_port, cwd=old)
+        before = Earlier(args.against, tmp / "before", {**env, "DATABASE_URL": before_db})
     counter = iter(range(0, 10**9, 10**6))
 
     def side(port: int) -> float:
@@ -135,14 +130,13 @@ def main() -> None:
         alternate(args.db, args.rounds, lambda: side(bare_port), lambda: side(app_port),
                   ("insert rps", "apply rps"))
         if before is not None:
-            alternate(args.db, args.rounds, lambda: side(before_port),
+            alternate(args.db, args.rounds, lambda: side(before.port),
                       lambda: side(app_port), ("before rps", "after rps"))
     finally:
         bare.terminate()
         ours.terminate()
         if before is not None:
-            before.terminate()
-            drop_worktree(tmp / "before")
+            before.stop()
 
 
 if __name__ == "__main__":

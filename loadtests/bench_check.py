@@ -38,13 +38,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from loadtests._bench import (  # noqa: E402
     ROOT,
+    Earlier,
     alternate,
-    drop_worktree,
     free_port,
     migrate,
     need_wrk,
     start,
-    worktree,
     wrk,
 )
 
@@ -133,14 +132,8 @@ def main() -> None:
     bare = start("loadtests.bare_app:app", {}, bare_port, probe="/api/check")
     ours = start("service.app:app_from_env", {"DATABASE_URL": db, "LOG_LEVEL": "warning"},
                  app_port)
-    before = None
-    if args.against:
-        old = worktree(args.against, tmp / "before")
-        before_port = free_port()
-        before = start("service.app:app_from_env",
-                       {"DATABASE_URL": db, "LOG_LEVEL": "warning",
-                        "CONTENT_DIR": str(old / "content"),
-                        "SITE_DIR": str(ROOT / "build" / "site")}, before_port, cwd=old)
+    before = (Earlier(args.against, tmp / "before", {"DATABASE_URL": db, "LOG_LEVEL": "warning"})
+              if args.against else None)
     def compare(kind: str, left: int, right: int, script: Path,
                 names: tuple[str, str]) -> None:
         alternate(kind, args.rounds, lambda: wrk(left, "/api/check", script, args.seconds),
@@ -156,10 +149,10 @@ def main() -> None:
             if before is not None and kind != "crowd":  # the earlier page sent no `brief`
                 # only the bodies both versions accept (new answers are new vocabulary)
                 both = tmp / f"{kind}-both.txt"
-                both.write_text("\n".join(accepted(before_port, lines)) + "\n")
+                both.write_text("\n".join(accepted(before.port, lines)) + "\n")
                 script_both = tmp / f"{kind}-both.lua"
                 script_both.write_text(LUA % both)
-                compare(kind, before_port, app_port, script_both, ("before rps", "after rps"))
+                compare(kind, before.port, app_port, script_both, ("before rps", "after rps"))
         crowd = tmp / "crowd.lua"
         alternate("scan", args.rounds,
                   lambda: wrk(app_port, "/api/check", crowd, args.seconds),
@@ -169,8 +162,7 @@ def main() -> None:
         bare.terminate()
         ours.terminate()
         if before is not None:
-            before.terminate()
-            drop_worktree(tmp / "before")
+            before.stop()
 
 
 if __name__ == "__main__":

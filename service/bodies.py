@@ -207,23 +207,27 @@ def _extra(t: msgspec.inspect.Type) -> dict[str, Any]:
     return {}
 
 
+def _whole(kind: type[S], data: Mapping[str, Any], lax: bool) -> S | None:
+    """The usual case, a good body: ``data`` as a ``kind`` in one conversion; None when a
+    field is unknown or bad (then it is gone through field by field, to name each)."""
+    if data.keys() - _fields(kind).keys():
+        return None
+    try:
+        return msgspec.convert(data if isinstance(data, dict) else dict(data), kind,
+                               strict=not lax)
+    except msgspec.ValidationError:
+        return None
+
+
 def fields(kind: type[S], data: Mapping[str, Any], lax: bool = False
            ) -> tuple[dict[str, Any], list[dict[str, str]]]:
     """Each field of ``data`` checked against ``kind``: (the good values by attribute name,
     an error per bad, missing or unknown field). ``lax`` reads numbers from text (a query
     string, a form)."""
     spec = _fields(kind)
-    if not data.keys() - spec.keys():
-        # the usual case, a good body: one conversion of the whole; field by field only to
-        # name every bad field
-        try:
-            whole = msgspec.convert(data if isinstance(data, dict) else dict(data), kind,
-                                    strict=not lax)
-        except msgspec.ValidationError:
-            pass
-        else:
-            return {f.attr: getattr(whole, f.attr) for name, f in spec.items()
-                    if name in data}, []
+    whole = _whole(kind, data, lax)
+    if whole is not None:
+        return {f.attr: getattr(whole, f.attr) for name, f in spec.items() if name in data}, []
     errors = [{"field": k, "message": UNKNOWN} for k in sorted(set(data) - set(spec))]
     values: dict[str, Any] = {}
     for name, f in spec.items():
@@ -259,12 +263,9 @@ def bad(kind: type[Body], field: str) -> ApiError:
 def decode(kind: type[S], data: Mapping[str, Any], lax: bool = False) -> S:
     """``data`` (a decoded JSON object, a form, a query) as a ``kind``, or a 422 naming
     every bad field."""
-    if not data.keys() - _fields(kind).keys():  # the usual case: one conversion
-        try:
-            return msgspec.convert(data if isinstance(data, dict) else dict(data), kind,
-                                   strict=not lax)
-        except msgspec.ValidationError:
-            pass
+    whole = _whole(kind, data, lax)
+    if whole is not None:
+        return whole
     values, errors = fields(kind, data, lax)
     if errors:
         raise refuse(kind, errors)

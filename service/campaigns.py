@@ -113,9 +113,11 @@ class CampaignCache:
         self.targets: dict[str, str | None] = {}
         self.loaded_at = float("-inf")  # load on first use
 
+    def stale(self) -> bool:
+        return time.monotonic() - self.loaded_at > self.ttl
+
     async def target(self, code: str) -> str | None:
-        now = time.monotonic()
-        if now - self.loaded_at > self.ttl:
+        if self.stale():
             await self.reload()
         if code not in self.targets:  # made by another worker since the last reload?
             row = await Campaign.get_or_none(code=code, active=True)
@@ -130,7 +132,7 @@ class CampaignCache:
         code, and the self-check goes on when the database is away."""
         if not raw:
             return ""
-        if time.monotonic() - self.loaded_at > self.ttl:
+        if self.stale():
             try:
                 await self.reload()
             except Exception:  # database away: keep the last copy, try again later

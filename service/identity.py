@@ -27,6 +27,12 @@ _NAME = re.compile(r"^[\u3400-\u9fffA-Za-z][\u3400-\u9fffA-Za-z·•. ]{0,28}[\u
 MIN_AGE = 16  # the legal minimum working age (劳动法第十五条)
 
 
+def compact(raw: str) -> str:
+    """What was typed, in NFKC (full-width ＡＢ１ as AB1) without the spaces, dashes and
+    underscores people put in to read it back: for ID numbers, phones and codes."""
+    return _SPACES.sub("", unicodedata.normalize("NFKC", raw))
+
+
 def id_check_char(first17: str) -> str:
     return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True)) % 11]
 
@@ -34,7 +40,7 @@ def id_check_char(first17: str) -> str:
 def clean_id_number(raw: object, today: dt.date) -> tuple[str | None, str | None]:
     if not isinstance(raw, str) or not raw.strip():
         return None, "请填写身份证号。"
-    value = _SPACES.sub("", unicodedata.normalize("NFKC", raw)).upper()
+    value = compact(raw).upper()
     if len(value) != 18:
         return None, f"身份证号应该是18位，你填了{len(value)}位。请对着身份证再核对一下。"
     if not _ID_FORM.match(value):
@@ -58,7 +64,7 @@ def clean_id_number(raw: object, today: dt.date) -> tuple[str | None, str | None
 def clean_phone(raw: object) -> tuple[str | None, str | None]:
     if not isinstance(raw, str) or not raw.strip():
         return None, "请填写手机号，查进度要用。"
-    value = _SPACES.sub("", unicodedata.normalize("NFKC", raw))
+    value = compact(raw)
     if value.startswith("+86"):
         value = value[3:]
     elif value.startswith("0086"):

@@ -139,6 +139,7 @@ MAX_HEADER_BYTES = 16 * 1024
 # one): past it, 408. Headers are bounded by nginx's client_header_timeout (deploy/), and
 # idle connections by uvicorn's keep-alive timeout (service/server.py).
 BODY_TIMEOUT = 20.0
+LATE = -1.0  # a body read's deadline once the watchdog has cancelled it
 
 
 class BodyLimitMiddleware:
@@ -153,10 +154,10 @@ class BodyLimitMiddleware:
     def __init__(self, app: ASGIApp, max_body_size: int) -> None:
         self.app = app
         self.max_body_size = max_body_size
-        # Body reads in progress: task -> deadline. One watchdog a second cancels the late
-        # ones; a timer per read (asyncio.timeout) cost about 4 µs on every request.
+        # Body reads in progress: task -> deadline, LATE once cancelled for being late. One
+        # watchdog a second cancels them; a timer per read (asyncio.timeout) cost about 4 µs
+        # on every request.
         self.reading: dict[asyncio.Task[Any], float] = {}
-        self.late: set[asyncio.Task[Any]] = set()
         self.watchdog: asyncio.Task[None] | None = None
         self.last_read = 0.0
 
@@ -168,8 +169,8 @@ class BodyLimitMiddleware:
             await asyncio.sleep(min(1.0, BODY_TIMEOUT))
             now = loop.time()
             for task, deadline in list(self.reading.items()):
-                if deadline <= now and task not in self.late:
-                    self.late.add(task)
+                if LATE < deadline <= now:
+                    self.reading[task] = LATE
                     task.cancel()
         self.watchdog = None
 
@@ -214,9 +215,8 @@ class BodyLimitMiddleware:
             try:
                 message = await receive()
             except asyncio.CancelledError:
-                if task not in self.late:
+                if self.reading.get(task) != LATE:
                     raise
-                self.late.discard(task)
                 task.uncancel()
                 raise ApiError(408, "request_timeout", "网络太慢，内容没有传完。"
                                "请再点一次提交，你填的内容还在。") from None

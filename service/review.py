@@ -126,11 +126,6 @@ def _personal(vault: Vault, app: Application) -> dict[str, Any]:
         return {"name": "（无法解密）", "id_number": "", "phone": "", "answers": {}, "note": ""}
 
 
-def _masked_phone(vault: Vault, app: Application) -> str:
-    phone = _personal(vault, app)["phone"]
-    return mask_phone(phone) if phone else ""
-
-
 def row(app: Application, catalog: Catalog, vault: Vault) -> dict[str, Any]:
     """One line of the queue: masked ID and phone."""
     p = _personal(vault, app)
@@ -151,6 +146,11 @@ def row(app: Application, catalog: Catalog, vault: Vault) -> dict[str, Any]:
         "submitted_at": local(app.created_at),
         "updated_at": local(app.updated_at),
     }
+
+
+# What a reviewer sees of another application with the same ID number (schemas.Conflict)
+CONFLICT = ("reference", "reference_display", "district_label", "status_text", "submitted_at",
+            "phone_masked")
 
 
 async def conflicts(apps: list[Application]) -> dict[int, list[Application]]:
@@ -220,11 +220,7 @@ async def detail(session: Session, app: Application, catalog: Catalog, vault: Va
     others = (await conflicts([app])).get(app.id, [])
     out.update(
         identity_conflict=bool(others),
-        conflicts=[{"reference": o.reference, "reference_display": display(o.reference),
-                    "district_label": DISTRICT_LABELS.get(o.district, o.district),
-                    "status_text": workflow.LABELS[o.status],
-                    "submitted_at": local(o.created_at),
-                    "phone_masked": _masked_phone(vault, o),
+        conflicts=[{**{k: v for k, v in row(o, catalog, vault).items() if k in CONFLICT},
                     "same_phone": vault.same(o.phone_hash, app.phone_hash)} for o in others],
         id_number=p["id_number"] if reveal else out["id_number_masked"],
         revealed=reveal,

@@ -12,17 +12,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import re
 import secrets
-import unicodedata
 
 import pyotp
+
+from .identity import compact
 
 ISSUER = "就业通"
 STEP = 30  # seconds
 RECOVERY_CODES = 8
 _RECOVERY_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i
-_SPACES = re.compile(r"[\s\-－—_]+")
 
 
 def new_secret() -> str:
@@ -35,8 +34,8 @@ def enrolment_uri(username: str, secret: str) -> str:
 
 
 def clean(code: str) -> str:
-    """What was typed, without spaces and dashes, ASCII, lower case."""
-    return _SPACES.sub("", unicodedata.normalize("NFKC", code)).lower()
+    """What was typed, without spaces and dashes, lower case."""
+    return compact(code).lower()
 
 
 def matching_step(secret: str, code: str, at: dt.datetime) -> int | None:

@@ -314,13 +314,21 @@ async def second_factor_ok(staff: Staff, code: str, vault: Vault) -> bool:
     return True
 
 
+async def _activate(staff: Staff, sealed: str, step: int) -> list[str]:
+    """Put a sealed secret in use (the pending one, if any, goes), with new recovery codes:
+    returned once, kept only as hashes."""
+    codes = second_factor.new_recovery_codes()
+    await Staff.filter(id=staff.id).update(
+        totp_sealed=sealed, totp_pending="", totp_step=step,
+        recovery_hashes=" ".join(second_factor.recovery_hash(c) for c in codes))
+    return codes
+
+
 async def set_up_second_factor(staff: Staff, vault: Vault) -> tuple[str, list[str]]:
     """A new secret, in use at once (the CLI: the first administrator, a lost phone).
     Returns the otpauth:// address for the authenticator app and new recovery codes."""
-    secret, codes = second_factor.new_secret(), second_factor.new_recovery_codes()
-    await Staff.filter(id=staff.id).update(
-        totp_sealed=vault.seal({"totp": secret}), totp_pending="", totp_step=0,
-        recovery_hashes=" ".join(second_factor.recovery_hash(c) for c in codes))
+    secret = second_factor.new_secret()
+    codes = await _activate(staff, vault.seal({"totp": secret}), 0)
     return second_factor.enrolment_uri(staff.username, secret), codes
 
 
@@ -335,12 +343,13 @@ async def reset_second_factor(username: str, vault: Vault) -> tuple[str, list[st
     return made
 
 
-async def begin_second_factor(session: Session, vault: Vault) -> str:
+async def begin_second_factor(session: Session, vault: Vault) -> tuple[str, str]:
     """The console's set-up, step 1: a new secret waiting for its first code (the one in
-    use, if any, stays until then). Returns the otpauth:// address to show as a QR code."""
+    use, if any, stays until then). Returns the otpauth:// address to show as a QR code,
+    and the secret itself, for typing in where a phone cannot scan."""
     secret = second_factor.new_secret()
     await Staff.filter(id=session.staff.id).update(totp_pending=vault.seal({"totp": secret}))
-    return second_factor.enrolment_uri(session.username, secret)
+    return second_factor.enrolment_uri(session.username, secret), secret
 
 
 async def confirm_second_factor(session: Session, code: str, vault: Vault) -> list[str]:
@@ -354,10 +363,7 @@ async def confirm_second_factor(session: Session, code: str, vault: Vault) -> li
     if step is None:
         raise ApiError(422, "wrong_code", "验证码不对。请填手机验证器上现在显示的6位数字。",
                        [{"field": "totp", "message": "填手机验证器上现在的6位数字。"}])
-    codes = second_factor.new_recovery_codes()
-    await Staff.filter(id=staff.id).update(
-        totp_sealed=staff.totp_pending, totp_pending="", totp_step=step,
-        recovery_hashes=" ".join(second_factor.recovery_hash(c) for c in codes))
+    codes = await _activate(staff, staff.totp_pending, step)
     await audit(session.username, "second_factor")
     return codes
 

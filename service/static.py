@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse, Response
 from starlette.staticfiles import StaticFiles
@@ -66,10 +67,8 @@ class PrecompressedFiles(StaticFiles):
         gz = FileResponse(gz_path, status_code=response.status_code,
                           media_type=response.media_type, stat_result=os.stat(gz_path),
                           headers={"content-encoding": "gzip", "vary": "Accept-Encoding"})
-        # latin-1: header bytes are not always UTF-8, and an ETag is ASCII anyway
-        if_none_match = headers.get(b"if-none-match", b"").decode("latin-1")
-        tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
-        if if_none_match.strip() == "*" or gz.headers.get("etag") in tags:
+        # StaticFiles' own test (Headers read the bytes as latin-1: never a decode error)
+        if self.is_not_modified(gz.headers, Headers(scope=scope)):
             return Response(status_code=304, headers={"etag": gz.headers["etag"],
                                                       "vary": "Accept-Encoding"})
         return gz

@@ -66,6 +66,25 @@ async def code_for(username: str) -> str:
     return pyotp.TOTP(ADMIN_TOTP).at(clock.now())
 
 
+async def call_raw(app, receive, path: str = "/api/applications",
+                   headers: tuple[tuple[bytes, bytes], ...] = ()) -> list[dict]:
+    """A POST straight into the ASGI app, the body supplied by ``receive`` as a phone on a
+    weak signal would send it (or not); returns the messages the app sent back."""
+    sent: list[dict] = []
+
+    async def send(message):
+        sent.append(message)
+
+    await app({"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+               "method": "POST", "scheme": "http", "path": path, "raw_path": path.encode(),
+               "query_string": b"", "root_path": "",
+               "headers": [(b"host", b"testserver"), (b"content-type", b"application/json"),
+                           *headers],
+               "client": ("10.0.0.1", 1000), "server": ("testserver", 80), "state": {}},
+              receive, send)
+    return sent
+
+
 async def signed_in(app, username: str) -> tuple[httpx2.AsyncClient, dict[str, str]]:
     c = new_client(app)
     r = await c.post("/api/staff/login", json={"username": username, "password": PASSWORD,

@@ -7,7 +7,7 @@ import json
 
 import httpx2
 import pytest
-from people import PASSWORD, code_for, form, key, signed_in
+from people import PASSWORD, call_raw, code_for, form, key, signed_in
 
 from service.models import Application, AuditEntry, Campaign, Staff
 
@@ -275,17 +275,7 @@ async def test_a_body_that_stops_arriving_is_cut_off_and_stores_nothing(app, mon
             return parts.pop()
         await asyncio.sleep(3600)  # never more
 
-    sent = []
-
-    async def send(message):
-        sent.append(message)
-
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-             "method": "POST", "scheme": "http", "path": "/api/applications",
-             "raw_path": b"/api/applications", "query_string": b"", "root_path": "",
-             "headers": [(b"host", b"testserver"), (b"content-type", b"application/json")],
-             "client": ("10.0.0.1", 1000), "server": ("testserver", 80), "state": {}}
-    await asyncio.wait_for(app(scope, receive, send), 5)
+    sent = await asyncio.wait_for(call_raw(app, receive), 5)
     assert sent[0]["status"] == 408
     assert json.loads(sent[1]["body"])["code"] == "request_timeout"
     assert await Application.all().count() == 0

@@ -11,7 +11,7 @@ import logging
 from urllib.parse import quote
 
 import pytest
-from people import form, key, signed_in
+from people import call_raw, form, key, signed_in
 from starlette.routing import Mount, Route
 
 ODD = ["²", "٣", "９", "9999-12-31", "0001-01-01", "2026-02-30", "-1", "0", "1" * 40, "1e309",
@@ -136,21 +136,11 @@ async def test_an_unexpected_error_logs_its_type_and_place_but_never_the_input(
 
 async def test_a_phone_that_goes_away_mid_request_is_not_an_error(app, caplog):
     """On a weak signal the phone drops while sending its application."""
-    sent = []
 
     async def receive():
         return {"type": "http.disconnect"}
 
-    async def send(message):
-        sent.append(message)
-
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-             "method": "POST", "scheme": "http", "path": "/api/applications",
-             "raw_path": b"/api/applications", "query_string": b"", "root_path": "",
-             "headers": [(b"host", b"testserver"), (b"content-type", b"application/json"),
-                         (b"content-length", b"100")],
-             "client": ("10.0.0.1", 1000), "server": ("testserver", 80), "state": {}}
     caplog.set_level(logging.INFO)
-    await app(scope, receive, send)
+    await call_raw(app, receive, headers=((b"content-length", b"100"),))
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
     assert any("client disconnected" in r.getMessage() for r in caplog.records)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -244,8 +243,7 @@ async def security(request: Request) -> Response:
                         error=e.message)
         return page(request, "security.html", me=me, state=state, codes=codes,
                     headers={"Cache-Control": "no-store"})
-    uri = await accounts.begin_second_factor(session, vault)
-    secret = parse_qs(urlsplit(uri).query)["secret"][0]
+    uri, secret = await accounts.begin_second_factor(session, vault)
     return page(request, "security.html", me=me, state=state, uri=uri, secret=secret,
                 qr_svg=qr.svg(uri), headers={"Cache-Control": "no-store"})
 

@@ -31,7 +31,7 @@
   function offline(err) {
     clear();
     var box = el("div", { "class": "jy-card jy-error", role: "alert" });
-    var answered = 0; for (var k in state.answers) answered++;
+    var answered = answeredCount();
     // Say only what is true: kept answers only once there are some.
     box.appendChild(el("p", null, err && err.data ? err.data.message :
       "网络不太好，暂时连不上。" + (answered ? "你已经答的" + answered + "个问题存在手机上，不会丢。" :
@@ -66,8 +66,13 @@
     });
   }
 
-  function progress() {
+  function answeredCount() {
     var n = 0; for (var k in state.answers) n++;
+    return n;
+  }
+
+  function progress() {
+    var n = answeredCount();
     var c = last ? last.counts : null;
     var p = el("p", { "class": "jy-progress" });
     var total = c ? c.eligible + c.maybe + c.ineligible : 0;
