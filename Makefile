@@ -12,7 +12,7 @@ SITE_INPUTS := mkdocs.yml $(shell find content site service js -type f \
 	-not -path 'content/guides/*' -not -path 'content/for/*' \
 	-not -path 'content/assets/jy/common.js' -not -name '*.pyc' 2>/dev/null)
 
-.PHONY: install site db serve lint test check-content loadtest clean
+.PHONY: install site db serve lint test check-content loadtest stack clean
 
 install: $(STAMP)
 
@@ -78,7 +78,15 @@ $(LOAD_STAMP): $(STAMP)
 # A job-fair rehearsal on a scratch database (loadtests/README.md), e.g.
 #   make loadtest LOADTEST_ARGS="--seconds 60 --db postgres --workers 2"
 loadtest: site $(LOAD_STAMP)
+	@case "$(LOADTEST_ARGS)" in *--nginx*) deploy/apt-install nginx;; esac
 	$(PY) loadtests/rehearsal.py $(LOADTEST_ARGS)
+
+# The production shape on this machine, to try by hand (deploy/): nginx -> 2 workers ->
+# PostgreSQL (127.0.0.1:5432) -> Redis, on a scratch database, until Ctrl-C.
+STACK_ARGS ?= --db postgres --workers 2
+stack: site $(LOAD_STAMP)
+	deploy/apt-install nginx
+	$(PY) loadtests/rehearsal.py --nginx --hold $(STACK_ARGS)
 
 clean:
 	rm -rf $(SITE) content/guides content/for content/assets/jy/common.js .pytest_cache \

@@ -2,6 +2,7 @@
 
     python loadtests/rehearsal.py [--seconds 40] [--users 60] [--spawn-rate 20]
                                   [--db sqlite|postgres] [--workers N] [--think 0.1]
+                                  [--nginx] [--locust-workers K] [--pin] [--hold]
 
 Creates a scratch database (SQLite in a temporary directory, or a fresh PostgreSQL database
 jy_rehearsal), migrates it, creates an admin to review and a job fair's QR campaign (its
@@ -10,6 +11,16 @@ LOADTEST_KEY on a private copy of build/site, runs loadtests/locustfile.py headl
 it (CSV and HTML reports in build/loadtest/), stops the server, prints a summary per
 endpoint and the server's CPU time, and exits with locust's exit code (1 when the
 thresholds in the locustfile were passed).
+
+The production shape (deploy/): ``--nginx`` puts Debian's nginx, rendered from
+deploy/nginx/ for this build, in front of the workers (and, with ``--db postgres``, Redis
+for the shared limits when it answers on 127.0.0.1:6379); before the load it checks that
+pages go out precompressed as built and with the security headers. ``--locust-workers K``
+runs locust distributed, a master and K worker processes (README: workers on other
+machines). ``--pin`` keeps the server side (workers and nginx) on the first half of the CPUs
+and the load generator on the rest (taskset), so that the figures are the server's; on by
+default with ``--nginx``. ``--hold`` brings the shape up and keeps it until Ctrl-C, for
+trying it by hand (``make stack``).
 """
 
 from __future__ import annotations
@@ -77,13 +88,73 @@ def wait_healthy(port: int, server: subprocess.Popen, log: Path) -> None:
     sys.exit("the server did not answer /healthz within 30 s")
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time used so far by the server and its workers (psutil comes with locust)."""
+def cpu_seconds(*pids: int) -> float:
+    """CPU time used so far by the server side: the processes and their children (psutil
+    comes with locust)."""
     import psutil
 
-    procs = [psutil.Process(pid)]
-    procs += procs[0].children(recursive=True)
-    return sum(t.user + t.system for t in (p.cpu_times() for p in procs))
+    total = 0.0
+    for pid in pids:
+        procs = [psutil.Process(pid)]
+        procs += procs[0].children(recursive=True)
+        total += sum(t.user + t.system for t in (p.cpu_times() for p in procs))
+    return total
+
+
+def cpu_split(pin: bool) -> tuple[list[str], list[str]]:
+    """taskset prefixes for the server side and for the load generator: the first half of
+    the CPUs and the rest, or nothing when not pinning."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if not pin or len(cpus) < 2 or shutil.which("taskset") is None:
+        return [], []
+    half = len(cpus) // 2
+    as_list = lambda some: ",".join(map(str, some))  # noqa: E731
+    return (["taskset", "-c", as_list(cpus[:half])], ["taskset", "-c", as_list(cpus[half:])])
+
+
+def redis_answers(host: str = "127.0.0.1", port: int = 6379) -> bool:
+    try:
+        socket.create_connection((host, port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def check_front(base: str, site: Path) -> None:
+    """What nginx must keep: pages as compressed at build time, the service's headers."""
+    req = urllib.request.Request(base + "/", headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(req, timeout=5) as r:
+        body, headers = r.read(), r.headers
+    problems = []
+    if headers.get("Content-Encoding") != "gzip" or body != (site / "index.html.gz").read_bytes():
+        problems.append("the home page is not sent as its precompressed file")
+    for name in ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options",
+                 "Referrer-Policy", "Permissions-Policy", "Cache-Control"):
+        if not headers.get(name):
+            problems.append(f"no {name} header")
+    if problems:
+        sys.exit("nginx front: " + "; ".join(problems))
+    print("nginx front: pages precompressed as built, security headers intact", flush=True)
+
+
+def start_nginx(scratch: Path, site: Path, upstream: str, prefix_cmd: list[str]
+                ) -> tuple[subprocess.Popen, int]:
+    sys.path.insert(0, str(ROOT))
+    from service.deploy import NginxSite, rehearsal_nginx
+
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists():
+        sys.exit("nginx is not installed: deploy/apt-install nginx (or apt-get install nginx)")
+    port = free_port()
+    prefix = scratch / "nginx"
+    conf = rehearsal_nginx(prefix, NginxSite(
+        site_dir=site, upstreams=[upstream], listen=f"127.0.0.1:{port}",
+        access_log=str(prefix / "access.log"),
+        # one address sends everything here: the flood limit would measure itself
+        submit_rate="10000r/s", submit_burst=10000))
+    proc = subprocess.Popen([*prefix_cmd, nginx, "-p", str(prefix), "-c", str(conf)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    return proc, port
 
 
 def percentile(times: dict[str, int], share: float) -> int:
@@ -127,7 +198,18 @@ def main() -> int:
     p.add_argument("--think", type=float, default=0.1,
                    help="think-time factor (1 = people at a fair; the default compresses a "
                         "journey into seconds so a short run covers whole journeys)")
+    p.add_argument("--nginx", action="store_true",
+                   help="through nginx rendered from deploy/ (Debian's nginx)")
+    p.add_argument("--locust-workers", type=int, default=0,
+                   help="run locust distributed: a master and this many worker processes")
+    p.add_argument("--pin", action=argparse.BooleanOptionalAction, default=None,
+                   help="server side and load generator on different CPUs (default: with "
+                        "--nginx)")
+    p.add_argument("--hold", action="store_true",
+                   help="no load: bring the shape up and keep it until Ctrl-C")
     args = p.parse_args()
+    pin = args.nginx if args.pin is None else args.pin
+    server_cpus, load_cpus = cpu_split(pin)
 
     if not (ROOT / "build" / "site" / "index.html").exists():
         sys.exit("the static site is not built: run `make site` first")
@@ -142,7 +224,12 @@ def main() -> int:
     password = f"Jy!{secrets.token_urlsafe(18)}7a"
     env = {**os.environ, "DATABASE_URL": db_url, "LOADTEST_KEY": secrets.token_urlsafe(24),
            "SITE_DIR": str(scratch / "site"), "LOG_LEVEL": "warning"}
-    server, server_cpu = None, 0.0
+    if args.nginx and args.db == "postgres" and redis_answers():
+        env["REDIS_URL"] = "redis://127.0.0.1:6379/15"  # limits shared by the workers
+    if args.nginx:
+        scratch.chmod(0o755)  # nginx's own workers (user nobody) read the site copy
+    server, front, server_cpu = None, None, 0.0
+    locust_workers: list[subprocess.Popen] = []
     try:
         run(["-m", "service", "migrate"], env)
         # a reviewer, as at a real fair (an admin would need a second factor, and each of
@@ -156,38 +243,73 @@ def main() -> int:
         port = free_port()
         log = OUT / "server.log"
         server = subprocess.Popen(
-            [sys.executable, "-m", "service", "serve", "--port", str(port),
+            [*server_cpus, sys.executable, "-m", "service", "serve", "--port", str(port),
              "--workers", str(args.workers)],
             cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
         wait_healthy(port, server, log)
-        print(f"rehearsal: {args.db}, {args.workers} worker(s), {args.users} users "
-              f"(+{args.spawn_rate}/s) for {args.seconds} s, think x{args.think}, "
-              f"on http://127.0.0.1:{port}", flush=True)
-        cpu_before = cpu_seconds(server.pid)
+        target_port = port
+        if args.nginx:
+            front, target_port = start_nginx(scratch, scratch / "site", f"127.0.0.1:{port}",
+                                             server_cpus)
+            wait_healthy(target_port, front, scratch / "nginx" / "error.log")
+            check_front(f"http://127.0.0.1:{target_port}", scratch / "site")
+        host = f"http://127.0.0.1:{target_port}"
+        shape = (f"{'nginx -> ' if args.nginx else ''}{args.workers} worker(s) on {args.db}"
+                 f"{' + Redis' if 'REDIS_URL' in env else ''}")
+        pinned = (f"; server side on CPU {server_cpus[-1]}, load on CPU {load_cpus[-1]}"
+                  if server_cpus else "")
+        if args.hold:
+            print(f"{shape} on {host}{pinned}\nstaff console: {host}/staff/ (rehearsal / "
+                  f"{password}); a job fair's QR: {host}/q/{link.rsplit('/', 1)[-1]}\n"
+                  "Ctrl-C stops it and deletes the scratch database", flush=True)
+            try:
+                server.wait()
+            except KeyboardInterrupt:
+                pass
+            return 0
+        print(f"rehearsal: {shape}, {args.users} users (+{args.spawn_rate}/s) for "
+              f"{args.seconds} s, think x{args.think}, "
+              f"{args.locust_workers or 'no'} locust workers, on {host}{pinned}", flush=True)
+        locust_env = {**env, "LOADTEST_STAFF_USER": "rehearsal",
+                      "LOADTEST_STAFF_PASSWORD": password,
+                      "LOADTEST_CAMPAIGN": link.rsplit("/", 1)[-1],
+                      "LOADTEST_THINK": str(args.think)}
+        locust_cmd = [*load_cpus, sys.executable, "-m", "locust", "-f", "loadtests/locustfile.py"]
+        distributed: list[str] = []
+        if args.locust_workers:
+            master_port = free_port()
+            distributed = ["--master", "--master-bind-port", str(master_port),
+                           "--expect-workers", str(args.locust_workers)]
+            locust_workers = [
+                subprocess.Popen([*locust_cmd, "--worker", "--master-port", str(master_port)],
+                                 cwd=ROOT, env=locust_env, stdout=subprocess.DEVNULL,
+                                 stderr=(OUT / f"locust-worker-{i}.log").open("w"))
+                for i in range(args.locust_workers)]
+        cpu_before = cpu_seconds(*[p.pid for p in (server, front) if p])
         locust = subprocess.run(
-            [sys.executable, "-m", "locust", "-f", "loadtests/locustfile.py", "--headless",
+            [*locust_cmd, *distributed, "--headless",
              "-u", str(args.users), "-r", str(args.spawn_rate), "-t", f"{args.seconds}s",
-             "--host", f"http://127.0.0.1:{port}", "--only-summary",
+             "--host", host, "--only-summary",
              "--csv", str(OUT / "run"), "--html", str(OUT / "report.html"),
              "--json-file", str(OUT / "run")],
-            cwd=ROOT, env={**env, "LOADTEST_STAFF_USER": "rehearsal",
-                           "LOADTEST_STAFF_PASSWORD": password,
-                           "LOADTEST_CAMPAIGN": link.rsplit("/", 1)[-1],
-                           "LOADTEST_THINK": str(args.think)})
-        server_cpu = cpu_seconds(server.pid) - cpu_before
+            cwd=ROOT, env=locust_env)
+        server_cpu = cpu_seconds(*[p.pid for p in (server, front) if p]) - cpu_before
     finally:
-        if server is not None:
-            server.terminate()
+        for proc in (*locust_workers, front, server):
+            if proc is None:
+                continue
+            proc.terminate()
             try:
-                server.wait(15)
+                proc.wait(15)
             except subprocess.TimeoutExpired:
-                server.kill()
+                proc.kill()
         shutil.rmtree(scratch, ignore_errors=True)
         if args.db == "postgres":
             fresh_postgres(args.postgres, drop_only=True)
     summary(OUT / "run.json", args.seconds)
     print(f"server CPU: {server_cpu:.1f} s during the {args.seconds} s run "
-          f"({server_cpu / args.seconds:.0%} of a core; near 100% per worker is saturation)")
+          f"({server_cpu / args.seconds:.0%} of a core; near 100% per worker is saturation"
+          f"{', nginx included' if args.nginx else ''})")
     print(f"\nreports: {OUT.relative_to(ROOT)}/report.html, run.json, run_*.csv; server log: "
           f"{OUT.relative_to(ROOT)}/server.log; locust exit code {locust.returncode}")
     return locust.returncode

@@ -289,6 +289,29 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return serve(settings, host=args.host, port=args.port, workers=args.workers)
 
 
+def cmd_nginx_site(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    from .catalog import load_catalog
+    from .deploy import NginxSite
+
+    try:
+        text = NginxSite(
+            site_dir=Path(args.site_dir) if args.site_dir else settings.site_dir,
+            upstreams=args.upstream or ["127.0.0.1:8000"], listen=args.listen,
+            server_names=args.server_name or ["_"], access_log=args.access_log,
+            hsts=args.hsts, moved=load_catalog(settings.content_dir).moved).render()
+    except ValueError as e:
+        print(e, file=sys.stderr)
+        return 2
+    if args.out == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.out).write_text(text, "utf-8")
+        print(f"wrote {args.out}: check it with `nginx -t`, then `nginx -s reload`")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m service", description="就业通 Jiuyetong")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -328,6 +351,17 @@ def main(argv: list[str] | None = None) -> int:
                    help="the page the code opens: /, /check/ or /guides/<slug>/")
     p.add_argument("--out", default="out/campaigns", help="where to write the QR and poster")
     p.set_defaults(func=cmd_campaign)
+    p = sub.add_parser("nginx-site", help="render deploy/nginx/jiuyetong.conf.in for this "
+                       "build (again after every `make site`: the CSP names its inline scripts)")
+    p.add_argument("--out", default="-", help="the file to write (default: standard output)")
+    p.add_argument("--upstream", action="append",
+                   help="a worker address, host:port (repeatable; default 127.0.0.1:8000)")
+    p.add_argument("--listen", default="80", help='e.g. 80, or "443 ssl" with --hsts')
+    p.add_argument("--server-name", action="append", help="e.g. jy.example.gov.cn")
+    p.add_argument("--site-dir", help="the built site (default: SITE_DIR)")
+    p.add_argument("--access-log", default="/var/log/nginx/jiuyetong.log")
+    p.add_argument("--hsts", action="store_true", help="send Strict-Transport-Security")
+    p.set_defaults(func=cmd_nginx_site)
     sub.add_parser("precompress", help="write .gz beside the built site's files").set_defaults(
         func=cmd_precompress)
     p = sub.add_parser("check", help="run the self-check for some answers and print every "

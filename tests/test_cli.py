@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import gzip
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
+from servers import get as _get
+from servers import served as serving
 from testdb import PG_URL
 
 from service.config import ROOT, Settings
@@ -84,48 +83,12 @@ def test_check_content_names_the_file_and_field(tmp_path):
     assert "unemployment-insurance.md: sources[0].grade" in r.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _get(url: str, data: bytes | None = None, **headers: str):
-    req = urllib.request.Request(url, data=data, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=5) as r:
-            return r.status, dict(r.headers), r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read()
-
-
 @pytest.fixture(params=["sqlite"] + (["postgres"] if PG_URL else []))
 def served(request, tmp_path):
-    if not (ROOT / "build/site/index.html").exists():
-        pytest.skip("site not built: run `make site`")
-    port = _free_port()
     url = f"sqlite://{tmp_path / 'srv.sqlite3'}" if request.param == "sqlite" else PG_URL
-    log = tmp_path / "server.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "service", "serve", "--port", str(port)],
-                                cwd=ROOT, env={**os.environ, "DATABASE_URL": url,
-                                               "SUBMIT_LIMIT": "100000/600"},
-                                stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if _get(base + "/healthz")[0] == 200:
-                break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        proc.wait()
-        pytest.fail(log.read_text()[-2000:])
-    yield base, url
-    proc.terminate()
-    proc.wait(timeout=20)
+    with serving({"DATABASE_URL": url, "SUBMIT_LIMIT": "100000/600"},
+                 log=tmp_path / "server.log") as base:
+        yield base, url
 
 
 def test_the_server_serves_the_chinese_home_page_and_the_api(served):
@@ -304,28 +267,11 @@ def test_campaign_create_prints_the_link_and_writes_the_print_files(tmp_path):
 def test_client_addresses_come_from_proxies_only_when_trusted(tmp_path, trusted):
     """A guesser cannot dodge the lookup throttle with a made-up X-Forwarded-For, unless it
     comes through a proxy named in TRUSTED_PROXIES (which then tells clients apart)."""
-    if not (ROOT / "build/site/index.html").exists():
-        pytest.skip("site not built: run `make site`")
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite://{tmp_path / 'p.sqlite3'}",
-           "TRUSTED_PROXIES": trusted}
-    proc = subprocess.Popen([sys.executable, "-m", "service", "serve", "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if _get(base + "/healthz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
+    env = {"DATABASE_URL": f"sqlite://{tmp_path / 'p.sqlite3'}", "TRUSTED_PROXIES": trusted}
+    with serving(env) as base:
         ref = new_reference()  # well formed, and no one's: every lookup fails
         statuses = [_get(f"{base}/api/applications/{ref}?phone=13800138000",
                          **{"X-Forwarded-For": f"203.0.113.{i}"})[0] for i in range(12)]
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
     if trusted:
         assert 429 not in statuses  # twelve different people behind the proxy
     else:
