@@ -117,6 +117,8 @@ def main() -> None:
     ap.add_argument("--against", metavar="REF",
                     help="also run this earlier version (a git ref) in the same run, on the "
                          "mixes it understands (crowd-full, distinct): before/after ratios")
+    ap.add_argument("--mix", action="append", choices=["crowd", "crowd-full", "distinct"],
+                    help="only these mixes (repeatable; default all three, then the scan)")
     args = ap.parse_args()
     need_wrk()
     tmp = Path(tempfile.mkdtemp())
@@ -140,7 +142,7 @@ def main() -> None:
                   lambda: wrk(right, "/api/check", script, args.seconds), names)
 
     try:
-        for kind in ("crowd", "crowd-full", "distinct"):
+        for kind in args.mix or ("crowd", "crowd-full", "distinct"):
             lines = tmp / f"{kind}.txt"
             lines.write_text("\n".join(bodies(kind)) + "\n")
             script = tmp / f"{kind}.lua"
@@ -154,6 +156,8 @@ def main() -> None:
                 script_both.write_text(LUA % both)
                 compare(kind, before.port, app_port, script_both, ("before rps", "after rps"))
         crowd = tmp / "crowd.lua"
+        if args.mix and "crowd" not in args.mix:
+            return
         alternate("scan", args.rounds,
                   lambda: wrk(app_port, "/api/check", crowd, args.seconds),
                   lambda: wrk(app_port, f"/q/{code}", None, args.seconds, redirects=True),

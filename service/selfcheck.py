@@ -16,6 +16,7 @@ tailored to them (more conditions about them met) before general services.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable, Iterable
 from functools import partial
 from itertools import islice
@@ -33,9 +34,17 @@ from .responses import Encoded
 _STATUS_ORDER = {engine.ELIGIBLE: 0, engine.MAYBE: 1, engine.INELIGIBLE: 2}
 _ENCODE = msgspec.json.Encoder().encode
 
-# One program's result, ready to join into a response: its ordering key, status, the facts it
-# still needs, whether it has lapsed, and its encoded JSON.
-Entry = tuple[tuple[int, int, int, int], str, tuple[str, ...], bool, bytes]
+# One program's result, ready to join into a response: its ordering key (one int, so that
+# sorting the results is a sort of ints), status, the facts it still needs, whether it has
+# lapsed, and its whole encoded JSON object.
+Entry = tuple[int, str, tuple[str, ...], bool, bytes]
+
+
+def order_key(status: str, weight: int, tailored: int, index: int) -> int:
+    """(status, then money before advice, then tailored before general, then catalog order)
+    packed into one int that sorts the same; ``index`` is in the low bits."""
+    return ((_STATUS_ORDER[status] << 48) | ((1024 - weight) << 32) | ((65535 - tailored) << 16)
+            | index)
 
 
 def _basis(b: engine.Basis | None) -> str | None:
@@ -112,12 +121,12 @@ def entry(program: Program, index: int, answers: dict[str, Any], on: dt.date,
           memo: Memo | None = None, view: dict[Any, Any] | None = None) -> Entry:
     if memo is None or view is None:
         outcome = engine.evaluate(program.scheme, answers, on)
-        encoded = result(program, outcome, on)
+        encoded = static_json(program) + result(program, outcome, on)
     else:
         reason_of = partial(memo.reason, view, program.slug)
         outcome = engine.evaluate(program.scheme, answers, on, reason_of)
-        encoded = result(program, outcome, on, memo, index)
-    order = (_STATUS_ORDER[outcome.status], -program.data.weight, -outcome.tailored, index)
+        encoded = memo.static[index] + result(program, outcome, on, memo, index)
+    order = order_key(outcome.status, program.data.weight, outcome.tailored, index)
     return order, outcome.status, outcome.missing, program.scheme.lapsed(on), encoded
 
 
@@ -151,10 +160,14 @@ class Memo:
         self.pieces: dict[tuple[Any, ...], bytes] = {}
         self.static = [static_json(p) for p in catalog.programs]
         self.narrowings: set[Narrowing] = set()
+        # a list answer (groups …) narrowed to each set of options someone looks at
+        self.narrowed: dict[tuple[str, tuple[str, ...]], list[tuple[Narrowing, Any]]] = {}
         self.program_keys = [self._getter(p.scheme.facts, p.scheme.options)
                              for p in catalog.programs]
         self.rule_keys = {id(r): self._getter(r.reads, r.options)
                           for p in catalog.programs for r in p.rules}
+        self.by_list = {f: [opts for g, opts in self.narrowings if g == f]
+                        for f, _ in self.narrowings}
         self.whole = Bounded(self._whole, lambda e: len(e.raw), cache_size, whole_bytes)
         self.cache_info = self.whole.cache_info
 
@@ -176,23 +189,42 @@ class Memo:
         each program or condition looks at, and the day."""
         v: dict[Any, Any] = dict.fromkeys(FACTS_BY_ID)
         v.update(frozen)
-        for f, opts in self.narrowings:
+        for f, all_opts in self.by_list.items():
             x = frozen.get(f)
-            v[(f, opts)] = x if not x else tuple(o for o in x if o in opts)  # None, () or some
+            if not x:  # None or (): the same whatever the options
+                v.update(((f, opts), x) for opts in all_opts)
+                continue
+            narrowed = self.narrowed.get((f, x))
+            if narrowed is None:
+                narrowed = [((f, opts), tuple(o for o in x if o in opts)) for opts in all_opts]
+                if len(self.narrowed) >= self.per_rule:
+                    self.narrowed.clear()
+                self.narrowed[(f, x)] = narrowed
+            v.update(narrowed)
         v["_on"] = on
         return v
 
-    def entry(self, i: int, program: Program, answers: dict[str, Any],
+    def entries(self, answers: dict[str, Any], view: dict[Any, Any], on: dt.date) -> list[Entry]:
+        """Every program's entry: all keys read and looked up in one pass each (C loops:
+        a Python call per program cost more than the lookup itself), then the few misses
+        worked out."""
+        keys = [key_of(view) for key_of in self.program_keys]
+        found: list[Entry | None] = list(map(dict.get, self.memos, keys))
+        if None in found:
+            programs = self.catalog.programs
+            for i, hit in enumerate(found):
+                if hit is None:
+                    found[i] = self._miss(i, programs[i], keys[i], answers, view, on)
+        return found  # type: ignore[return-value]  # no None is left
+
+    def _miss(self, i: int, program: Program, key: tuple[Any, ...], answers: dict[str, Any],
               view: dict[Any, Any], on: dt.date) -> Entry:
         memo = self.memos[i]
-        key = self.program_keys[i](view)
-        hit = memo.get(key)
-        if hit is None:
-            hit = entry(program, i, answers, on, self, view)
-            if len(memo) >= self.per_program:
-                _forget_oldest(memo)
-            if self.per_program:
-                memo[key] = hit
+        hit = entry(program, i, answers, on, self, view)
+        if len(memo) >= self.per_program:
+            _forget_oldest(memo)
+        if self.per_program:
+            memo[key] = hit
         return hit
 
     def reason(self, view: dict[Any, Any], own: str, rule: engine.Rule, answers: Any,
@@ -259,12 +291,9 @@ def _check(catalog: Catalog, frozen: dict[str, Any], on: dt.date, skip: tuple[st
     answers = {k: list(v) if isinstance(v, tuple) else v for k, v in frozen.items()}
     programs = catalog.programs
     if memo is not None:
-        view = memo.view(frozen, on)
-        entries = [memo.entry(i, p, answers, view, on) for i, p in enumerate(programs)]
-        static = memo.static
+        entries = memo.entries(answers, memo.view(frozen, on), on)
     else:
         entries = [entry(p, i, answers, on) for i, p in enumerate(programs)]
-        static = [static_json(p) for p in programs]
     # A program past its stated end cannot be 符合 whatever the answers: its result is 可能
     # with the 12333 notice at best, so no question is asked only to settle it.
     undecided = [(programs[i].rules, e[3], e[2]) for i, e in enumerate(entries)
@@ -274,21 +303,17 @@ def _check(catalog: Catalog, frozen: dict[str, Any], on: dt.date, skip: tuple[st
         fp = catalog.by_slug[focus]
         focus_needed = engine.needed_facts(fp.rules, answers, on.year, fp.scheme.lapsed(on))
     nq = engine.choose_question(undecided, answers, on.year, skip, focus_needed)
-    counts = {s: 0 for s in _STATUS_ORDER}
-    for e in entries:
-        counts[e[1]] += 1
+    statuses = Counter(map(itemgetter(1), entries))
+    counts = {s: statuses[s] for s in _STATUS_ORDER}
     brief = brief and nq is not None
     # the program the person came from comes first, whatever its status
-    order = [] if brief else sorted(range(len(entries)), key=[e[0] for e in entries].__getitem__)
+    order = [] if brief else [k & 0xFFFF for k in sorted(map(itemgetter(0), entries))]
     if focus and not brief:
         first = next(i for i, p in enumerate(programs) if p.slug == focus)
         order.remove(first)
         order.insert(0, first)
-    parts: list[bytes] = []
-    for i in order:
-        parts += (b",", static[i], entries[i][4])
     return Encoded(b"".join((
-        b'{"results":[', *parts[1:], b'],"brief":',
+        b'{"results":[', b",".join([entries[i][4] for i in order]), b'],"brief":',
         b"true" if brief else b"false", b',"counts":',
         _ENCODE(counts), b',"focus":', _ENCODE(focus), b',"date":', _ENCODE(on.isoformat()),
         b',"next_question":',
