@@ -167,11 +167,12 @@ def percentile(times: dict[str, int], share: float) -> int:
     return 0
 
 
-def summary(stats_json: Path, seconds: int) -> None:
-    """Per endpoint, from locust's final statistics (its CSV is a snapshot taken each second)."""
+def summary(stats_json: Path, seconds: int) -> dict[str, int | float]:
+    """Per endpoint, from locust's final statistics (its CSV is a snapshot taken each second);
+    returns the totals (for run-summary.json)."""
     if not stats_json.exists():
         print("no statistics were written")
-        return
+        return {}
     entries = sorted(json.loads(stats_json.read_text()), key=lambda e: e["name"])
     everything: Counter[str] = Counter()
     rows = []
@@ -184,6 +185,14 @@ def summary(stats_json: Path, seconds: int) -> None:
     for name, requests, failures, times in rows:
         print(f"{name[:62]:<62} {requests:>6} {failures:>5} {requests / seconds:>6.1f} "
               f"{percentile(times, 0.5):>5} {percentile(times, 0.95):>5}")
+    api = [r for r in rows[:-1] if " /api/" in r[0]]
+    api_times: Counter[str] = Counter()
+    for r in api:
+        api_times.update(r[3])
+    return {"requests": rows[-1][1], "failures": rows[-1][2],
+            "p50_ms": percentile(everything, 0.5), "p95_ms": percentile(everything, 0.95),
+            "rps": rows[-1][1] / seconds, "api_rps": sum(r[1] for r in api) / seconds,
+            "api_p95_ms": percentile(api_times, 0.95)}
 
 
 def main() -> int:
@@ -229,6 +238,7 @@ def main() -> int:
     if args.nginx:
         scratch.chmod(0o755)  # nginx's own workers (user nobody) read the site copy
     server, front, server_cpu = None, None, 0.0
+    shape = ""
     locust_workers: list[subprocess.Popen] = []
     try:
         run(["-m", "service", "migrate"], env)
@@ -306,7 +316,12 @@ def main() -> int:
         shutil.rmtree(scratch, ignore_errors=True)
         if args.db == "postgres":
             fresh_postgres(args.postgres, drop_only=True)
-    summary(OUT / "run.json", args.seconds)
+    totals = summary(OUT / "run.json", args.seconds)
+    (OUT / "run-summary.json").write_text(json.dumps({
+        "shape": shape, "users": args.users, "seconds": args.seconds, "think": args.think,
+        "locust_workers": args.locust_workers, "pinned": bool(server_cpus),
+        "server_cpu_share": round(server_cpu / args.seconds, 3),
+        "exit_code": locust.returncode, **totals}, indent=2))
     print(f"server CPU: {server_cpu:.1f} s during the {args.seconds} s run "
           f"({server_cpu / args.seconds:.0%} of a core; near 100% per worker is saturation"
           f"{', nginx included' if args.nginx else ''})")
