@@ -160,7 +160,7 @@ def cmd_create_staff(args: argparse.Namespace, settings: Settings) -> int:
     import getpass
 
     from .pii import Vault
-    from .staff import AccountError, audit, create_staff, set_up_second_factor
+    from .staff import AccountError, open_account
 
     password = args.password
     if not password:
@@ -170,12 +170,8 @@ def cmd_create_staff(args: argparse.Namespace, settings: Settings) -> int:
             return 1
 
     async def work() -> tuple[Staff, tuple[str, list[str]] | None]:
-        made = await create_staff(args.username, password, args.role, args.district or "")
-        await audit("cli", "staff_create", made.username, f"{made.role} {made.district}".strip())
-        # administrators sign in with a second factor from the start
-        factor = (await set_up_second_factor(made, Vault.from_settings(settings))
-                  if made.role == "admin" else None)
-        return made, factor
+        return await open_account("cli", args.username, password, args.role,
+                                  args.district or "", Vault.from_settings(settings))
 
     try:
         made, factor = _with_db(settings, work)

@@ -127,7 +127,9 @@ PATHS: dict[str, dict[str, Op]] = {
         "get": op("staffAccounts", "工作人员账号（仅管理员）", {"200": _json("Accounts", "")},
                   staff=True),
         "post": op("staffCreateAccount", "开通账号（仅管理员；弱密码会被拒绝）",
-                   {"201": _json({"type": "object"}, "已开通")}, body="AccountRequest",
+                   {"201": _json({"type": "object"}, "已开通；管理员账号另附 second_factor"
+                                 "（uri 与 recovery_codes，只给这一次）")},
+                   body="AccountRequest",
                    staff=True, changes=True, errors={"422": "用户名、密码或角色不对"})},
     "/api/staff/accounts/{username}/disable": {"post": op(
         "staffDisableAccount", "停用账号（仅管理员）", ANY, params=[_param("username", "path", True)],

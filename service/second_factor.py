@@ -33,6 +33,11 @@ def enrolment_uri(username: str, secret: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=ISSUER)
 
 
+def secret_of(uri: str) -> str:
+    """The secret in an enrolment address, for typing in where a phone cannot scan."""
+    return str(pyotp.parse_uri(uri).secret)
+
+
 def clean(code: str) -> str:
     """What was typed, without spaces and dashes, lower case."""
     return compact(code).lower()

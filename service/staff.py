@@ -324,7 +324,7 @@ async def _activate(staff: Staff, sealed: str, step: int) -> list[str]:
     return codes
 
 
-async def set_up_second_factor(staff: Staff, vault: Vault) -> tuple[str, list[str]]:
+async def set_up_second_factor(staff: Staff, vault: Vault) -> Enrolment:
     """A new secret, in use at once (the CLI: the first administrator, a lost phone).
     Returns the otpauth:// address for the authenticator app and new recovery codes."""
     secret = second_factor.new_secret()
@@ -332,7 +332,7 @@ async def set_up_second_factor(staff: Staff, vault: Vault) -> tuple[str, list[st
     return second_factor.enrolment_uri(staff.username, secret), codes
 
 
-async def reset_second_factor(username: str, vault: Vault) -> tuple[str, list[str]] | None:
+async def reset_second_factor(username: str, vault: Vault) -> Enrolment | None:
     """On the server (the CLI): a new second factor for an account, the old one void at
     once; None when there is no such account. Audited."""
     staff = await Staff.get_or_none(username=username.strip().lower())
@@ -380,17 +380,30 @@ async def sign_out(session: Session) -> None:
     await audit(session.username, "logout")
 
 
+Enrolment = tuple[str, list[str]]  # otpauth:// address, recovery codes
+
+
+async def open_account(actor: str, username: str, password: str, role: str, district: str,
+                       vault: Vault) -> tuple[Staff, Enrolment | None]:
+    """A new account (audited as ``actor``). An administrator's comes with its second
+    factor already set up, since administrators cannot sign in without one: the address for
+    the authenticator app and the recovery codes, to hand to the new administrator once.
+    Raises AccountError for a taken name or a weak password."""
+    made = await create_staff(username.strip().lower(), password, role, district)
+    await audit(actor, "staff_create", made.username, f"{made.role} {made.district}".strip())
+    factor = await set_up_second_factor(made, vault) if made.role == "admin" else None
+    return made, factor
+
+
 async def make_account(session: Session, username: str, password: str, role: str,
-                       district: str) -> Staff:
-    """An administrator makes an account (audited); weak passwords are refused."""
+                       district: str, vault: Vault) -> tuple[Staff, Enrolment | None]:
+    """An administrator makes an account (see ``open_account``); weak passwords are
+    refused with a Chinese message."""
     require_admin(session)
     try:
-        made = await create_staff(username.strip().lower(), password, role, district)
+        return await open_account(session.username, username, password, role, district, vault)
     except AccountError as e:
         raise ApiError(422, "invalid_account", str(e)) from None
-    await audit(session.username, "staff_create", made.username,
-                f"{made.role} {made.district}".strip())
-    return made
 
 
 async def unlock(session: Session, username: str, vault: Vault, user_throttle: Limiter

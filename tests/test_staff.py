@@ -6,7 +6,9 @@ import asyncio
 import csv
 import datetime as dt
 import io
+import re
 
+import pyotp
 import pytest
 from people import PASSWORD, code_for, form, key, make_id, new_client, signed_in
 
@@ -658,3 +660,43 @@ async def test_an_admin_from_before_second_factors_is_told_how_to_set_one_up(app
         assert "set-up-totp --username oldboss" in r.json()["message"]
         wrong = await c.post("/api/staff/login", json={"username": "oldboss", "password": "x" * 12})
         assert wrong.json()["code"] == "login_failed"    # only the right password learns it
+
+
+async def test_a_new_administrator_made_in_the_console_can_sign_in_the_same_day(app, people):
+    """The head of office opens an account for a new administrator at her desk. The page
+    shows the new account's QR code and recovery codes once, to hand over; the new
+    administrator signs in with the password and a code from her phone, and needs no one
+    to run a command on the server."""
+    async with new_client(app) as c:
+        await c.post("/staff/login", data={"username": "admin", "password": PASSWORD,
+                                           "totp": await code_for("admin")})
+        csrf = (await c.get("/staff/accounts")).text.split(
+            'name="csrf_token" value="')[1].split('"')[0]
+        r = await c.post("/staff/accounts", data={
+            "username": "sunli", "password": "Sun-2027-admin!", "role": "admin",
+            "district": "", "csrf_token": csrf})
+        assert r.status_code == 200 and "sunli 已开通" in r.text and "<svg" in r.text
+        assert r.headers["cache-control"] == "no-store"
+        secret = re.search(r"手动输入这串密钥：<code>([A-Z2-7]+)</code>", r.text).group(1)
+        codes = re.findall(r"<code>([a-z2-9]{5}-[a-z2-9]{5})</code>", r.text)
+        assert len(codes) == 8
+        # the next view of the page shows them no more
+        assert "sunli 已开通" not in (await c.get("/staff/accounts")).text
+    async with new_client(app, "10.2.0.9") as new:
+        assert (await new.post("/api/staff/login", json={
+            "username": "sunli", "password": "Sun-2027-admin!"})).status_code == 401
+        assert (await new.post("/api/staff/login", json={
+            "username": "sunli", "password": "Sun-2027-admin!",
+            "totp": pyotp.TOTP(secret).now()})).status_code == 200
+    # through the API the same, in the 201 body; a reviewer's account has no second factor
+    c, csrf_h = await signed_in(app, "admin")
+    made = await c.post("/api/staff/accounts", headers=csrf_h, json={
+        "username": "qianwu", "password": "Qian-2027-admin!", "role": "admin", "district": ""})
+    assert made.status_code == 201
+    assert made.json()["second_factor"]["uri"].startswith("otpauth://totp/")
+    assert len(made.json()["second_factor"]["recovery_codes"]) == 8
+    reviewer = await c.post("/api/staff/accounts", headers=csrf_h, json={
+        "username": "zhoujun", "password": "Zhou-2027-review!", "role": "reviewer",
+        "district": "shanting"})
+    assert reviewer.status_code == 201 and "second_factor" not in reviewer.json()
+    await c.aclose()

@@ -119,9 +119,12 @@ async def create_account(request: Request) -> Response:
     session = await changing(request)
     accounts.require_admin(session)
     req = bodies.decode(AccountRequest, decode_object(await json_bytes(request)))
-    made = await accounts.make_account(session, req.username, req.password, req.role,
-                                       req.district)
-    return JSON(accounts.describe_account(made), 201)
+    made, factor = await accounts.make_account(session, req.username, req.password, req.role,
+                                               req.district, request.app.state.vault)
+    body = accounts.describe_account(made)
+    if factor:  # an administrator's second factor, shown this once
+        body["second_factor"] = {"uri": factor[0], "recovery_codes": factor[1]}
+    return JSON(body, 201)
 
 
 async def disable_account(request: Request) -> Response:

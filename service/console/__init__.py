@@ -17,7 +17,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from .. import bodies, campaigns, facts, printables, qr, review, workflow
+from .. import bodies, campaigns, facts, printables, qr, review, second_factor, workflow
 from .. import staff as accounts
 from ..bodies import AccountRequest, CampaignRequest, LoginRequest, StatusChange
 from ..clock import today
@@ -178,10 +178,10 @@ async def audit(request: Request) -> Response:
     return page(request, "audit.html", me=request.state.me, data=data)
 
 
-async def _accounts_page(request: Request, error: str = "", status: int = 200) -> Response:
+async def _accounts_page(request: Request, error: str = "", status: int = 200,
+                         **extra: Any) -> Response:
     return page(request, "accounts.html", status, me=request.state.me,
-                accounts=await accounts.accounts(),
-                error=error)
+                accounts=await accounts.accounts(), error=error, **extra)
 
 
 @console
@@ -193,11 +193,18 @@ async def accounts_page(request: Request) -> Response:
         return await _accounts_page(request)
     try:
         req = bodies.decode(AccountRequest, fields_of(form), lax=True)
-        await accounts.make_account(session, req.username, req.password, req.role,
-                                    req.district)
+        made, factor = await accounts.make_account(session, req.username, req.password,
+                                                   req.role, req.district,
+                                                   request.app.state.vault)
     except ApiError as e:
         return await _accounts_page(request, e.message, e.status)
-    return RedirectResponse("/staff/accounts", 303)
+    if factor is None:
+        return RedirectResponse("/staff/accounts", 303)
+    # a new administrator cannot sign in without the second factor: shown once, to hand over
+    uri, codes = factor
+    return await _accounts_page(request, made_admin=made.username, qr_svg=qr.svg(uri),
+                                secret=second_factor.secret_of(uri), codes=codes,
+                                headers={"Cache-Control": "no-store"})
 
 
 @console
