@@ -71,8 +71,8 @@ def bodies(kind: str) -> list[str]:
                                                   memo=memo).raw)["next_question"]:
                 answers[q["id"]] = p[q["id"]]
                 out.append(json.dumps({"answers": dict(answers), **extra}))
-    else:
-        for _ in range(20000):
+    else:  # more than a run sends, so that no answer set comes twice
+        for _ in range(60000):
             p = persona(rng)
             p["age"] = rng.randint(16, 70)
             p["ui_years"] = rng.randint(0, 30)
