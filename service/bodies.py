@@ -165,6 +165,9 @@ class QueueQuery(Body):
     date_to: Annotated[str, _m("日期格式是 2027-03-01。", pattern=r"^$|" + DATE)] = (
         msgspec.field(default="", name="to"))
     page: Annotated[int, _m("页码是正整数。", ge=1, le=99999)] = 1
+    q: Annotated[str, _m("要找的内容最多40个字。", max_length=40, description=(
+        "找申请：申请编号（大小写、带不带横线都行）、完整的11位手机号、完整的18位身份证号"
+        "（只找得到还在办理中的），或姓名（在你能看的区（市）里）"))] = ""
     full: Annotated[Literal["0", "1"], _m("只能是 0 或 1。", code="invalid_filter",
                                           title="full 只能是 0 或 1。")] = "0"
 

@@ -60,8 +60,24 @@ def op(op_id: str, summary: str, ok: Op, *, params: list[Op] = (),  # type: igno
     return out
 
 
-FILTERS = [_param(n) for n in ("program", "status", "district", "campaign", "from", "to",
-                               "page")]
+def _query(kind: type[bodies.Body], leave_out: tuple[str, ...] = ()) -> list[Op]:
+    """The query parameters a Struct of service/bodies.py reads, each with its schema
+    (type, range, pattern) and description, generated like the request bodies."""
+    _, defs = msgspec.json.schema_components([kind], ref_template=REF)
+    out = []
+    for name, schema in defs[kind.__name__]["properties"].items():
+        if name in leave_out:
+            continue
+        schema = dict(schema)
+        description = schema.pop("description", "")
+        param = _param(name, **schema)
+        if description:
+            param["description"] = description
+        out.append(param)
+    return out
+
+
+FILTERS = _query(bodies.QueueQuery, leave_out=("full",))
 ANY = {"200": _json({"type": "object"}, "")}
 
 PATHS: dict[str, dict[str, Op]] = {
@@ -100,12 +116,13 @@ PATHS: dict[str, dict[str, Op]] = {
     "/api/staff/me": {"get": op("staffMe", "当前登录的人", {"200": _json("Me", "")}, staff=True)},
     "/api/staff/summary": {"get": op("staffSummary", "按政策、区（市）、状态的人数", ANY, staff=True)},
     "/api/staff/applications": {"get": op(
-        "staffApplications", "申请列表（最新的在前，每页50条）", {"200": _json("Page", "一页申请")},
+        "staffApplications", "申请列表（最新的在前，每页50条）；q 按编号、手机号、身份证号或姓名找",
+        {"200": _json("Page", "一页申请")},
         params=FILTERS, staff=True, errors={"422": "筛选条件不对"})},
     "/api/staff/applications.csv": {"get": op(
         "staffExport", "导出 CSV（UTF-8 带 BOM；full=1 含完整身份证号，仅管理员，会记录）",
         {"200": {"description": "CSV", "content": {"text/csv": {}}}},
-        params=[*FILTERS, _param("full", enum=["0", "1"])], staff=True,
+        params=_query(bodies.QueueQuery), staff=True,
         errors={"422": "筛选条件不对"})},
     "/api/staff/applications/{reference}": {"get": op(
         "staffApplication", "一份申请的全部内容（身份证号打码）",
@@ -121,7 +138,7 @@ PATHS: dict[str, dict[str, Op]] = {
         params=[REFERENCE], staff=True, changes=True,
         errors={"404": "没有，或不在你的区（市）"})},
     "/api/staff/audit": {"get": op("staffAudit", "操作记录（仅管理员）", {"200": _json("Entries", "")},
-                                   params=[_param("page"), _param("action")], staff=True,
+                                   params=_query(bodies.AuditQuery), staff=True,
                                    errors={"422": "页码或筛选条件不对"})},
     "/api/staff/accounts": {
         "get": op("staffAccounts", "工作人员账号（仅管理员）", {"200": _json("Accounts", "")},

@@ -264,6 +264,9 @@ class Page(_Out):
     total: int
     page: int = 1
     per_page: int = 50
+    # with q: what it was read as ("" when it cannot be searched for), and a word for staff
+    match: Literal["", "reference", "phone", "id_number", "name"] = ""
+    note: str = ""
 
 
 class Revealed(_Out):

@@ -31,6 +31,9 @@ templates.env.globals.update(statuses=workflow.LABELS, districts=facts.DISTRICT_
                              roles=accounts.ROLES, kinds=campaigns.KINDS)
 
 Handler = Callable[[Request], Awaitable[Response]]
+# What the queue's search read the typed text as (review.read_search), as its heading says it
+SEARCH_WORDS = {"reference": "按申请编号", "phone": "按手机号", "id_number": "按身份证号",
+                "name": "按姓名", "": ""}
 
 
 def page(request: Request, name: str, status: int = 200,
@@ -123,7 +126,7 @@ async def applications(request: Request) -> Response:
     filters = review.Filters.parse(request.query_params, state.catalog)
     data = await review.queue(session, filters, state.catalog, state.vault)
     return page(request, "queue.html", me=request.state.me, data=data, f=filters,
-                programs=state.catalog.programs)
+                programs=state.catalog.programs, search_words=SEARCH_WORDS)
 
 
 async def _detail(request: Request, session: accounts.Session, app: Any, reveal: bool = False,
