@@ -395,10 +395,23 @@ def _cell(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
+_NUMBER_LIKE = re.compile(r"^[0-9*]+X?$")
+
+
+def _as_text(value: str) -> str:
+    """An ID number or a phone as a cell Excel and WPS keep as text: a leading tab. As a
+    number, 18 digits would show as 3.70481E+17 and lose the last three; the tab is what
+    both read as "text", without a formula (=\"…\" would be one). Only for cells of
+    digits (and * or a final X), which ``_cell`` has left as they were: the tab cannot
+    start a formula in front of them."""
+    return "\t" + value if _NUMBER_LIKE.match(value) else value
+
+
 async def export_csv(session: Session, filters: Filters, catalog: Catalog, vault: Vault,
                      full: bool) -> bytes:
     """The filtered applications as CSV for Excel and WPS: UTF-8 with BOM, Chinese headers,
-    Beijing time. ID numbers masked unless an admin asks for them in full (audited)."""
+    Beijing time, ID numbers and phones as text (every digit kept). ID numbers masked
+    unless an admin asks for them in full (audited)."""
     if full and session.role != "admin":
         raise forbidden()
     q, wanted = await search(session, filters, catalog, vault)
@@ -411,7 +424,8 @@ async def export_csv(session: Session, filters: Filters, catalog: Catalog, vault
         p = _personal(vault, app)
         r["id_number"] = p["id_number"] if full else r["id_number_masked"]
         r["phone"] = p["phone"]
-        w.writerow([_cell(str(r[k])) for k, _ in CSV_COLUMNS])
+        w.writerow([_as_text(_cell(str(r[k]))) if k in ("id_number", "phone")
+                    else _cell(str(r[k])) for k, _ in CSV_COLUMNS])
     # what was searched for stays out of the audit log (it may be a phone or an ID number):
     # only how it was read
     searched = f"; 搜索：{wanted.kind or '无效'}" if filters.q else ""

@@ -1,12 +1,18 @@
 """A reviewer with an applicant on the phone finds the application: by the reference read out
 in any case and with or without dashes, by the phone or ID number (through the keyed hashes,
-never by decrypting everything), or by name within the district."""
+never by decrypting everything), or by name within the district. And the CSV they open in
+Excel or WPS keeps every digit of ID numbers and phones."""
 
 from __future__ import annotations
 
+import csv
+import io
+
+import pytest
 from people import form, key, make_id, new_client, signed_in
 
 from service import review
+from service.models import AuditEntry
 from service.pii import Vault
 
 
@@ -184,3 +190,39 @@ async def test_the_console_search_box_finds_and_keeps_what_was_typed(app, people
         assert "q=139+1234+5678" in page.text  # the export link exports what is shown
         none = await c.get("/staff/applications", params={"q": "1391234567"})
         assert "没有找到" in none.text and review.FULL_NUMBER in none.text
+
+
+async def test_the_full_csv_keeps_every_digit_of_id_numbers_and_phones_as_text(
+        app, people, client):
+    number = make_id(born="19900307", serial=451)   # 18 digits: Excel would round them
+    a = await apply(client, id_number=number, phone="13912345678")
+    c, _ = await signed_in(app, "admin")
+    raw = (await c.get("/api/staff/applications.csv", params={"full": "1"})).content
+    # Each number is one cell that starts with a tab: Excel and WPS read it as text.
+    assert f",\t{number},\t13912345678,".encode() in raw
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    line = dict(zip(rows[0], rows[1], strict=True))
+    assert line["身份证号"] == "\t" + number and line["手机号"] == "\t13912345678"
+    assert line["申请编号"] == a["reference_display"]  # other cells unchanged
+    masked = (await c.get("/api/staff/applications.csv")).content.decode("utf-8-sig")
+    masked_line = dict(zip(rows[0], list(csv.reader(io.StringIO(masked)))[1], strict=True))
+    assert masked_line["身份证号"].startswith("\t" + number[:6] + "*")
+    # What was searched for is not written into the audit log.
+    await c.get("/api/staff/applications.csv", params={"q": "13912345678"})
+    entry = await AuditEntry.filter(action="export").order_by("-id").first()
+    assert entry is not None and "13912345678" not in entry.detail and "phone" in entry.detail
+    await c.aclose()
+
+
+@pytest.mark.parametrize("value", ["=HYPERLINK(\"http://x\")", "+86 1", "-1", "@SUM(A1)",
+                                   "\t=1+1"])
+def test_a_number_cell_never_turns_a_formula_back_on(value):
+    cell = review._as_text(review._cell(value))
+    assert cell.startswith("'") and not cell.startswith("\t")
+
+
+def test_digits_and_masked_numbers_become_text_cells():
+    assert review._as_text("370402199003074512") == "\t370402199003074512"
+    assert review._as_text("370402**********1X") == "\t370402**********1X"
+    assert review._as_text("13912345678") == "\t13912345678"
+    assert review._as_text("") == "" and review._as_text("张三") == "张三"
