@@ -101,7 +101,7 @@ function callbackForm(box, programs) {
   function done(r) {
     clear(box);
     var card = el("div", { "class": "jy-card jy-done", role: "status" });
-    var h = el("h3", { tabindex: "-1" }, "已收到，等工作人员的电话");
+    var h = el("h3", { tabindex: "-1" }, "请等工作人员的电话");
     card.appendChild(h);
     card.appendChild(el("p", null, r.message));
     box.appendChild(card);

@@ -40,22 +40,24 @@ def test_a_person_asks_for_a_call_from_a_guide_and_the_reviewer_sees_it(browser,
     form.get_by_label("手机号", exact=True).fill("139 0563 0071")
     form.get_by_label("你在哪个区（市）").select_option(label="滕州市")
     form.get_by_label("上午").check()
+    page.evaluate("document.getElementById('jy-cb-h').scrollIntoView()")
+    save(page, "16-guide-callback.png")
     form.get_by_role("button", name="提交，等电话").click()
     form.locator(".jy-field-error", has_text="请勾选“同意”：工作人员要用你的手机号打电话给你。"
                  ).wait_for()
     assert form.get_by_role("status").inner_text() == "有一项要改一下，请看红字。"
     assert_accessible(page, "the call-back form")
-    save(page, "16-guide-callback.png")
 
     form.get_by_label(re.compile("我同意")).check()
     send = form.get_by_role("button", name="提交，等电话")
     send.dblclick()   # a double tap asks once
     done = page.locator(".jy-callback .jy-done")
-    done.get_by_role("heading", name="已收到，等工作人员的电话").wait_for()
+    done.get_by_role("heading", name="请等工作人员的电话").wait_for()
     said = done.inner_text()
     assert "滕州市的工作人员会在工作日上午打电话给你" in said and "139****0071" in said
     assert scroll_width(page) <= 360
     assert_accessible(page, "the call-back confirmation")
+    page.evaluate("getSelection().removeAllRanges()")   # what the double click selected
     save(page, "17-callback-sent.png")
 
     staff = browser.new_context(viewport={"width": 1024, "height": 768}, locale="zh-CN")
@@ -99,6 +101,6 @@ def test_the_self_checks_results_offer_a_call_about_what_was_found(phone, server
     form.get_by_label("手机号", exact=True).fill("13905630072")
     form.get_by_role("button", name="提交，等电话").click()
     done = page.locator(".jy-callback .jy-done")
-    done.get_by_role("heading", name="已收到，等工作人员的电话").wait_for()
+    done.get_by_role("heading", name="请等工作人员的电话").wait_for()
     assert "山亭区的工作人员会在工作日打电话给你" in done.inner_text()
     assert scroll_width(page) <= 360
