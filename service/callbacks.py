@@ -216,7 +216,9 @@ async def listing(session: Session, query: CallbackQuery, catalog: Catalog, vaul
 async def find(session: Session, raw_id: str) -> Callback:
     """The request, if this staff member may see it; 404 otherwise (the same answer)."""
     q = _scoped(session)
-    if q is None or not raw_id.isascii() or not raw_id.isdigit() or len(raw_id) > 12:
+    # at most 9 digits: a larger number is no row's, and PostgreSQL would refuse it as an
+    # integer rather than find nothing
+    if q is None or not raw_id.isascii() or not raw_id.isdigit() or len(raw_id) > 9:
         raise not_found()
     row = await q.get_or_none(id=int(raw_id))
     if row is None:

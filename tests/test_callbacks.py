@@ -187,8 +187,9 @@ async def test_newest_first_and_marked_done_once_with_a_note_that_is_audited(app
     entry = await AuditEntry.get(action="callback_done")
     assert (entry.actor, entry.target) == ("teng", f"callback:{target}")
     assert "13912345673" not in entry.detail
-    assert (await teng.post("/api/staff/callbacks/abc/done", json={}, headers=csrf)
-            ).status_code == 404
+    for odd in ("abc", "99999999999", "-1", "²"):
+        assert (await teng.post(f"/api/staff/callbacks/{odd}/done", json={}, headers=csrf)
+                ).status_code == 404, odd
     await teng.aclose()
 
 
