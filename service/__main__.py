@@ -224,9 +224,14 @@ def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
     except ValueError as e:
         print(f"purge: {e}", file=sys.stderr)
         return 2
+    from . import callbacks
+
     n = _with_db(settings, lambda: purge(age, "cli"))
     print(f"purge: deleted the personal data of {n} application(s) closed more than "
           f"{age.days} days ago (the rows stay, anonymous, for the figures)")
+    calls = _with_db(settings, lambda: callbacks.purge(actor="cli"))
+    print(f"purge: deleted the name and phone of {calls} call-back request(s) made more than "
+          f"{callbacks.KEEP_DAYS} days ago")
     return 0
 
 
@@ -332,7 +337,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("set-up-totp", help="a new second factor (TOTP) for a staff account")
     p.add_argument("--username", required=True)
     p.set_defaults(func=cmd_set_up_totp)
-    p = sub.add_parser("purge", help="delete personal data of applications closed long ago")
+    p = sub.add_parser("purge", help="delete personal data of applications closed long ago, "
+                       "and of call-back requests after 30 days")
     p.add_argument("--older-than", help="e.g. 730d, 24m or 2y (default: RETENTION_DAYS)")
     p.set_defaults(func=cmd_purge)
     p = sub.add_parser("campaign", help="QR campaigns: create (with QR, poster, labels) or list")

@@ -155,13 +155,15 @@ def create_app(
     # Failed status lookups: 10 per client and reference and 100 per client per 15 minutes,
     # then wait (no guessing; a fair's shared address is not locked by one person). Staff
     # sign-in: 5 wrong passwords lock a username for 15 minutes (whether or not it exists),
-    # and 20 from one client lock that client. Applications: SUBMIT_LIMIT per client.
+    # and 20 from one client lock that client. Applications, and call-back requests apart:
+    # SUBMIT_LIMIT per client.
     limits = throttle.limiters(settings.submit_limit, settings.redis_url)
     app.state.lookup_throttle = limits["lookup"]
     app.state.lookup_ref_throttle = limits["lookup-ref"]
     app.state.login_user_throttle = limits["login-user"]
     app.state.login_client_throttle = limits["login"]
     app.state.submit_limit = limits["submit"]
+    app.state.callback_limit = limits["callback"]
     app.state.limiters = limits
     return app
 

@@ -29,6 +29,8 @@ from .staff import ROLES
 from .workflow import LABELS, STATUSES
 
 S = TypeVar("S", bound="Body")
+# When a call-back suits the person (POST /api/callbacks ``when``), as the page offers it.
+WHEN = ("上午", "下午", "晚上", "都可以")
 
 # Values from the server's tables. The type checker sees text; msgspec checks the value.
 if TYPE_CHECKING:
@@ -37,12 +39,14 @@ if TYPE_CHECKING:
     Kind: TypeAlias = str
     FactId: TypeAlias = str
     District: TypeAlias = str
+    When: TypeAlias = str
 else:
     Status = Literal[STATUSES]
     District = Literal[tuple(o.value for o in DISTRICTS)]
     Role = Literal[tuple(ROLES)]
     Kind = Literal[tuple(KINDS)]
     FactId = Literal[tuple(f.id for f in FACTS)]
+    When = Literal[WHEN]
 CAMPAIGN = r"^[A-Za-z0-9_-]{1,32}$"
 STATUS_CHOICES = "状态只能是：" + "、".join(f"{s}（{LABELS[s]}）" for s in STATUSES) + "。"
 UNKNOWN = "不认识这一项。"
@@ -107,6 +111,32 @@ class ApplicationRequest(Body):
     note: Annotated[str | None, _m("备注应该是一段文字。", description="备注（最多200字）")] = ""
 
 
+class CallbackRequest(Body):
+    """POST /api/callbacks: a person asks to be phoned back about one program."""
+
+    CODE: ClassVar[str] = "invalid_callback"
+    TITLE: ClassVar[str] = "有几项需要改一下，请按提示修改。"
+
+    name: Annotated[str, _m("请填写怎么称呼你，比如“王女士”。", max_length=60,
+                            description="怎么称呼（如：王女士）")]
+    phone: Annotated[str, _m("请填写手机号。", max_length=40, description="大陆手机号，11位")]
+    program: Annotated[str, _m("没有这项政策。", max_length=64, description="想问的政策（政策编号）")]
+    district: Annotated[District, _m("请选你所在的区（市）。")]
+    when: Annotated[When, _m("请选什么时候打给你：" + "、".join(WHEN) + "。",
+                             description="什么时候打来方便")]
+    consent: Annotated[Literal[True], _m(
+        "请勾选“同意”：工作人员要用你的手机号打电话给你。", code="consent_required",
+        title="请勾选“同意”，工作人员才能打电话给你。", description="同意用手机号回电")]
+
+
+class CallbackDone(Body):
+    CODE: ClassVar[str] = "invalid_note"
+    TITLE: ClassVar[str] = "备注是一段文字，最多200字。"
+
+    note: Annotated[str, _m("备注是一段文字，最多200字。", max_length=200,
+                            description="打电话的结果（只有工作人员能看到）")] = ""
+
+
 class LoginRequest(Body):
     CODE: ClassVar[str] = "invalid_login"
     TITLE: ClassVar[str] = "请填写用户名和密码。"
@@ -165,8 +195,23 @@ class QueueQuery(Body):
     date_to: Annotated[str, _m("日期格式是 2027-03-01。", pattern=r"^$|" + DATE)] = (
         msgspec.field(default="", name="to"))
     page: Annotated[int, _m("页码是正整数。", ge=1, le=99999)] = 1
+    q: Annotated[str, _m("要找的内容最多40个字。", max_length=40, description=(
+        "找申请：申请编号（大小写、带不带横线都行）、完整的11位手机号、完整的18位身份证号"
+        "（只找得到还在办理中的），或姓名（在你能看的区（市）里）"))] = ""
     full: Annotated[Literal["0", "1"], _m("只能是 0 或 1。", code="invalid_filter",
                                           title="full 只能是 0 或 1。")] = "0"
+
+
+class CallbackQuery(Body):
+    """The call-back list's filters (query parameters)."""
+
+    CODE: ClassVar[str] = "invalid_filter"
+    TITLE: ClassVar[str] = "筛选条件不对。"
+
+    status: Annotated[Literal["open", "done"], _m(
+        "只能是 open（待回电）或 done（已回电）。", description="open 待回电，done 已回电")] = "open"
+    district: Annotated[str, _m("没有这个区（市）。", max_length=16)] = ""
+    page: Annotated[int, _m("页码是正整数。", ge=1, le=99999)] = 1
 
 
 class AuditQuery(Body):
@@ -272,5 +317,6 @@ def decode(kind: type[S], data: Mapping[str, Any], lax: bool = False) -> S:
     return kind(**values)
 
 
-REQUESTS: tuple[type[Body], ...] = (CheckRequest, ApplicationRequest, LoginRequest,
-                                    StatusChange, AccountRequest, CampaignRequest)
+REQUESTS: tuple[type[Body], ...] = (CheckRequest, ApplicationRequest, CallbackRequest,
+                                    CallbackDone, LoginRequest, StatusChange, AccountRequest,
+                                    CampaignRequest)

@@ -89,6 +89,23 @@ def clean_name(raw: object) -> tuple[str | None, str | None]:
     return value, None
 
 
+_CALL_NAME = re.compile(r"^[\u3400-\u9fffA-Za-z][\u3400-\u9fffA-Za-z·•. ]{0,19}$")
+
+
+def clean_call_name(raw: object) -> tuple[str | None, str | None]:
+    """How a person asking to be phoned back wants to be called: 王女士, 老李, 张三. Not
+    the name on the ID card (one character is enough), but no digits or symbols: a phone
+    number typed into the wrong box must not end up where staff read a name."""
+    if not isinstance(raw, str) or not raw.strip():
+        return None, "请填写怎么称呼你，比如“王女士”。"
+    value = " ".join(unicodedata.normalize("NFKC", raw).split())
+    if len(value) > 20:
+        return None, "称呼最多20个字，比如“王女士”。"
+    if not _CALL_NAME.match(value):
+        return None, "称呼只填汉字或字母，比如“王女士”，不要有数字或符号。"
+    return value, None
+
+
 def mask_id(id_number: str) -> str:
     """What staff see by default: the region and the last digit, e.g. 370402**********1X."""
     return id_number[:6] + "*" * 10 + id_number[-2:]

@@ -185,3 +185,34 @@ class Campaign(Model):
 
     class Meta:
         table = "campaign"
+
+
+class Callback(Model):
+    """A request to be phoned back (请工作人员联系我): from a guide or the self-check's results.
+
+    As with applications, the name and phone are only inside ``sealed`` (encrypted under the
+    data keys) and the phone also as a keyed hash, to tell a second request from the same
+    person apart from a new one. The rest is what staff filter and count on.
+    """
+
+    id = fields.IntField(primary_key=True)
+    program = fields.CharField(max_length=64)
+    district = fields.CharField(max_length=16)
+    # 上午 | 下午 | 晚上 | 都可以 (the API's ``when``; named apart from SQL's WHEN)
+    time_of_day = fields.CharField(max_length=8)
+    status = fields.CharField(max_length=8, default="open")  # open | done
+    # Fernet token of {"name", "phone"}; "" once purged.
+    sealed = fields.TextField()
+    phone_hash = fields.CharField(max_length=32)
+    # The client's Idempotency-Key (HMAC'd): the unique index makes a retry find the first
+    # request, also when both arrive at once. A hash of the request it came with.
+    idem_key = fields.CharField(max_length=32, null=True, unique=True)
+    idem_fingerprint = fields.CharField(max_length=32, default="")
+    note = fields.TextField(default="")  # the staff member's note when done
+    done_by = fields.CharField(max_length=32, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    done_at = fields.DatetimeField(null=True)
+    purged_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "callback"

@@ -60,8 +60,24 @@ def op(op_id: str, summary: str, ok: Op, *, params: list[Op] = (),  # type: igno
     return out
 
 
-FILTERS = [_param(n) for n in ("program", "status", "district", "campaign", "from", "to",
-                               "page")]
+def _query(kind: type[bodies.Body], leave_out: tuple[str, ...] = ()) -> list[Op]:
+    """The query parameters a Struct of service/bodies.py reads, each with its schema
+    (type, range, pattern) and description, generated like the request bodies."""
+    _, defs = msgspec.json.schema_components([kind], ref_template=REF)
+    out = []
+    for name, schema in defs[kind.__name__]["properties"].items():
+        if name in leave_out:
+            continue
+        schema = dict(schema)
+        description = schema.pop("description", "")
+        param = _param(name, **schema)
+        if description:
+            param["description"] = description
+        out.append(param)
+    return out
+
+
+FILTERS = _query(bodies.QueueQuery, leave_out=("full",))
 ANY = {"200": _json({"type": "object"}, "")}
 
 PATHS: dict[str, dict[str, Op]] = {
@@ -91,6 +107,15 @@ PATHS: dict[str, dict[str, Op]] = {
         params=[REFERENCE, _param("phone", required=True)],
         errors={"404": "编号或手机号不对（两种情况回答一样）", "422": "编号或手机号的格式不对",
                 "429": "试错太多次，Retry-After 秒后再试"})},
+    "/api/callbacks": {"post": op(
+        "submitCallback", "请工作人员联系我：留下称呼、手机号、想问的政策和方便的时间",
+        {"201": _json("CallbackReceipt", "已收到（重试或刚才已经请求过：返回同一个请求）")},
+        body="CallbackRequest",
+        params=[{**_param("Idempotency-Key", "header", pattern="^[A-Za-z0-9_-]{16,64}$"),
+                 "description": "每张表单一个；重试时用同一个，不会重复请求"}],
+        errors={"400": "不是有效的 JSON，或提交编号不对",
+                "422": "有一项不对，或没有勾选同意；errors 里说明每一项",
+                "429": "这个地址提交得太多了，Retry-After 秒后再试"})},
     "/api/staff/login": {"post": op(
         "staffLogin", "工作人员登录（设置会话 cookie）", {"200": _json("Me", "已登录")},
         body="LoginRequest", errors={"401": "用户名、密码或验证码不对（几种情况回答一样）",
@@ -100,12 +125,13 @@ PATHS: dict[str, dict[str, Op]] = {
     "/api/staff/me": {"get": op("staffMe", "当前登录的人", {"200": _json("Me", "")}, staff=True)},
     "/api/staff/summary": {"get": op("staffSummary", "按政策、区（市）、状态的人数", ANY, staff=True)},
     "/api/staff/applications": {"get": op(
-        "staffApplications", "申请列表（最新的在前，每页50条）", {"200": _json("Page", "一页申请")},
+        "staffApplications", "申请列表（最新的在前，每页50条）；q 按编号、手机号、身份证号或姓名找",
+        {"200": _json("Page", "一页申请")},
         params=FILTERS, staff=True, errors={"422": "筛选条件不对"})},
     "/api/staff/applications.csv": {"get": op(
         "staffExport", "导出 CSV（UTF-8 带 BOM；full=1 含完整身份证号，仅管理员，会记录）",
         {"200": {"description": "CSV", "content": {"text/csv": {}}}},
-        params=[*FILTERS, _param("full", enum=["0", "1"])], staff=True,
+        params=_query(bodies.QueueQuery), staff=True,
         errors={"422": "筛选条件不对"})},
     "/api/staff/applications/{reference}": {"get": op(
         "staffApplication", "一份申请的全部内容（身份证号打码）",
@@ -121,7 +147,7 @@ PATHS: dict[str, dict[str, Op]] = {
         params=[REFERENCE], staff=True, changes=True,
         errors={"404": "没有，或不在你的区（市）"})},
     "/api/staff/audit": {"get": op("staffAudit", "操作记录（仅管理员）", {"200": _json("Entries", "")},
-                                   params=[_param("page"), _param("action")], staff=True,
+                                   params=_query(bodies.AuditQuery), staff=True,
                                    errors={"422": "页码或筛选条件不对"})},
     "/api/staff/accounts": {
         "get": op("staffAccounts", "工作人员账号（仅管理员）", {"200": _json("Accounts", "")},
@@ -138,6 +164,15 @@ PATHS: dict[str, dict[str, Op]] = {
         "staffUnlockAccount", "解除登录锁定（仅管理员，会记录）", ANY,
         params=[_param("username", "path", True)], staff=True, changes=True,
         errors={"404": "地址不对"})},
+    "/api/staff/callbacks": {"get": op(
+        "staffCallbacks", "回电请求（最新的在前，每页50条；经办人员只看自己的区（市））",
+        {"200": _json("Callbacks", "一页回电请求")}, params=_query(bodies.CallbackQuery),
+        staff=True, errors={"422": "筛选条件不对"})},
+    "/api/staff/callbacks/{id}/done": {"post": op(
+        "staffCallbackDone", "回过电话了：标记完成，写下结果（会记录）",
+        {"200": _json("StaffCallback", "已标记")}, params=[_param("id", "path", True)],
+        body="CallbackDone", staff=True, changes=True,
+        errors={"404": "没有，或不在你的区（市）", "409": "已经有人标记过了"})},
     "/api/staff/campaigns": {
         "get": op("staffCampaigns", "二维码活动和效果：扫码、开始自测、申请、结果；按区（市）和类型汇总",
                   {"200": _json("Campaigns", "活动列表")}, staff=True),
@@ -181,6 +216,8 @@ def document(this_year: int, program_slugs: list[str] | None = None) -> dict[str
     if program_slugs:
         components["CheckRequest"]["properties"]["focus"] = {
             "anyOf": [{"type": "string", "enum": program_slugs}, {"type": "null"}]}
+        components["CallbackRequest"]["properties"]["program"] = {
+            **components["CallbackRequest"]["properties"]["program"], "enum": program_slugs}
     doc: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": "就业通 API", "version": "1",
@@ -192,7 +229,7 @@ def document(this_year: int, program_slugs: list[str] | None = None) -> dict[str
     }
     # Anything that touches the database may find it away for a moment.
     for path, operations in doc["paths"].items():
-        if path.startswith(("/api/applications", "/api/staff/")):
+        if path.startswith(("/api/applications", "/api/callbacks", "/api/staff/")):
             for operation in operations.values():
                 operation["responses"] = {**operation["responses"],
                                           "503": _error("数据库暂时连不上，稍后再试")}

@@ -31,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from . import clock, engine, qr
+from .bodies import WHEN
+from .callbacks import KEEP_DAYS as CALLBACK_DAYS
 from .catalog import AUDIENCES, Catalog, Figure, Office, Program, Source, example_date, zh_date
 from .config import ROOT, Settings
 from .facts import DISTRICTS
@@ -43,9 +45,9 @@ GENERATED_DIRS = ("guides", "for")
 # the parts before it define; start.js, which wires the page, comes last.
 SCRIPT_PARTS_DIR = ROOT / "js" / "common"
 SCRIPT_PARTS = (
-    "dom.js", "storage.js", "api.js", "fields.js", "campaign.js", "outbox.js", "notices.js",
-    "print.js", "tables.js", "big-text.js", "share.js", "read-aloud.js", "kiosk.js",
-    "sw-register.js", "search.js", "start.js",
+    "dom.js", "storage.js", "api.js", "fields.js", "campaign.js", "outbox.js", "callback.js",
+    "notices.js", "print.js", "tables.js", "big-text.js", "share.js", "read-aloud.js",
+    "kiosk.js", "sw-register.js", "search.js", "start.js",
 )
 COMMON_SCRIPT = "assets/jy/common.js"   # under the content directory; the pages load it
 
@@ -148,6 +150,12 @@ def _actions(p: Program) -> str:
     return f'<p class="jy-actions">{check} {apply}</p>'
 
 
+def _callback(p: Program) -> str:
+    """Where 请工作人员联系我 goes (common.js builds it: a button, then a short form)."""
+    return (f'<div class="jy-callback" data-jy-callback data-program="{p.slug}" '
+            f'data-title="{html.escape(p.data.title)}"></div>')
+
+
 def _share_and_print(p: Program, base_url: str) -> list[str]:
     """The page's own QR (to show phone to phone at a stand), and a one-page 办事清单 that
     only exists on paper: what to bring, where to go, the hotline and the QR."""
@@ -211,6 +219,7 @@ def guide_markdown(p: Program, catalog: Catalog, base_url: str = "",
     out += ["## 怎么办", "", s["怎么办"], ""]
     out += ["## 要带什么材料", "", *(f"- {x}" for x in d.documents), ""]
     out += ["## 去哪里办、咨询电话", "", *(_office_line(o) for o in d.offices), ""]
+    out += [_callback(p), ""]
     out += ["## 常见问题", "", s["常见问题"], ""]
     out += ["## 政策依据", ""]
     out += [f"{i}. {_source_line(src)}" for i, src in enumerate(d.sources, 1)]
@@ -311,13 +320,15 @@ def retention_words(days: int) -> str:
 def site_data(retention_days: int = Settings.retention_days) -> dict[str, Any]:
     """The server's tables the pages need, as window.JY.data: the apply form's districts (the
     table the API checks them against), how long personal data is kept once an application
-    is closed, the self-check's words for a result, and for the form's checks as a person
-    types, the first two digits a 身份证号 may have and the youngest age that may apply."""
+    is closed, the self-check's words for a result, for the form's checks as a person
+    types, the first two digits a 身份证号 may have and the youngest age that may apply, and
+    for 请工作人员联系我 the times of day it offers and how many days the number is kept."""
     return {
         "districts": [[d.value, d.label] for d in DISTRICTS],
         "retention": retention_words(retention_days),
         "outcomes": dict(engine.STATUS_ZH),
         "id": {"provinces": sorted(ID_PROVINCES), "min_age": MIN_AGE},
+        "callback": {"when": list(WHEN), "days": CALLBACK_DAYS},
     }
 
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +29,7 @@ from .bodies import QueueQuery
 from .catalog import Catalog
 from .errors import ApiError
 from .facts import DISTRICT_LABELS
-from .identity import mask_id, mask_phone, plain_text
+from .identity import clean_id_number, clean_phone, compact, mask_id, mask_phone, plain_text
 from .models import Application, ApplicationEvent
 from .pii import InvalidToken, Vault
 from .reference import display, normalize
@@ -55,6 +57,7 @@ class Filters:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     page: int = 1
+    q: str = ""  # what a reviewer typed to find an application (see ``search``)
 
     @classmethod
     def parse(cls, params: Any, catalog: Catalog) -> Filters:
@@ -78,7 +81,7 @@ class Filters:
             raise bodies.refuse(QueueQuery, errors)
         q = QueueQuery(**values)
         return cls(q.program, q.status, q.district, q.campaign, dates["date_from"],
-                   dates["date_to"], q.page)
+                   dates["date_to"], q.page, q.q.strip())
 
     def query_string(self, **over: Any) -> str:
         from urllib.parse import urlencode
@@ -86,7 +89,8 @@ class Filters:
         values = {"program": self.program, "status": self.status, "district": self.district,
                   "campaign": self.campaign,
                   "from": self.date_from.isoformat() if self.date_from else "",
-                  "to": self.date_to.isoformat() if self.date_to else "", "page": self.page}
+                  "to": self.date_to.isoformat() if self.date_to else "", "q": self.q,
+                  "page": self.page}
         values.update(over)
         return urlencode({k: v for k, v in values.items() if v and not (k == "page" and v == 1)})
 
@@ -112,6 +116,96 @@ def _scoped(session: Session, filters: Filters) -> QuerySet[Application] | None:
     if end:
         q = q.filter(created_at__lt=end)
     return q
+
+
+# Finding one application from what a person says on the phone. The reference, the phone
+# and the ID number are matched exactly, by the columns the service keeps anyway: the
+# reference itself, and the keyed hashes (service/pii.py), never by decrypting. A name is
+# only inside the encrypted data, so a name search decrypts the candidates: those this
+# staff member may see (a reviewer: one district), after the other filters, newest first,
+# at most NAME_SCAN_LIMIT of them. That bounds the work (160 ms for 5,000 on SQLite on one
+# core, measured: reading and decrypting) and keeps the decrypted names in this worker's
+# memory only, for this request (SECURITY.md).
+NAME_SCAN_LIMIT = 5000
+_DIGITS = re.compile(r"^(\+86|0086)?[0-9]+[Xx]?$")
+_LETTERS_AND_DIGITS = re.compile(r"^[A-Za-z0-9]+$")
+_NAME_TEXT = re.compile(r"^[\u3400-\u9fffA-Za-z·•. ]+$")
+SEARCH_KINDS = ("reference", "phone", "id_number", "name")
+FULL_NUMBER = "按手机号找要填完整的11位；按身份证号找要填完整的18位。"
+ID_OPEN_ONLY = ("按身份证号只找得到还在办理中的申请（办结后不再保留身份证号的查询码）。"
+                "办结的申请请按手机号或申请编号找。")
+
+
+@dataclass(frozen=True)
+class Search:
+    """What the typed text was read as: ``kind`` (one of SEARCH_KINDS, or "" when it
+    cannot be searched for: ``note`` says why) and the cleaned value."""
+
+    kind: str
+    value: str = ""
+    note: str = ""
+
+
+def read_search(raw: str, today: dt.date) -> Search:
+    """A reference (any case, dashes or not), a whole phone or ID number, or a name."""
+    text = compact(raw)
+    if not text:
+        return Search("")
+    reference, problem = normalize(text)  # 9 characters: never a phone or an ID number
+    if reference is not None:
+        return Search("reference", reference)
+    if _DIGITS.match(text):  # only digits (an ID number may end in X)
+        digits = text.removeprefix("+86").removeprefix("0086") if len(text) > 11 else text
+        if len(digits) == 11:
+            phone, trouble = clean_phone(digits)
+            return Search("phone", phone or "", trouble or "")
+        if len(digits) == 18:
+            number, trouble = clean_id_number(digits, today)
+            return Search("id_number", number or "", trouble or "")
+        return Search("", note=FULL_NUMBER)
+    if _LETTERS_AND_DIGITS.match(text) and not text.isalpha():  # a reference, mistyped
+        return Search("", note=problem or "")
+    name = " ".join(unicodedata.normalize("NFKC", raw).split())
+    if not _NAME_TEXT.match(name):
+        return Search("", note="按姓名找，请只填汉字或字母。")
+    return Search("name", name.casefold())
+
+
+async def search(session: Session, filters: Filters, catalog: Catalog, vault: Vault
+                 ) -> tuple[QuerySet[Application] | None, Search]:
+    """The applications this staff member may see that match the filters and ``filters.q``
+    (None: nothing can match), and how the text was read."""
+    q = _scoped(session, filters)
+    wanted = read_search(filters.q, clock.today()) if filters.q else Search("")
+    if q is None or not filters.q:
+        return q, wanted
+    if not wanted.kind or not wanted.value:
+        return None, wanted
+    if wanted.kind == "reference":
+        return q.filter(reference=wanted.value), wanted
+    if wanted.kind == "phone":  # the phone's keyed hash, kept until the data is purged
+        return q.filter(phone_hash=vault.digest("phone", wanted.value)), wanted
+    if wanted.kind == "id_number":
+        # person_key is the keyed hash of (ID number, program), kept while the application
+        # is open: one hash per program, compared in the database
+        keys = [vault.digest("open", wanted.value, slug) for slug in catalog.by_slug]
+        return q.filter(person_key__in=keys), wanted
+    rows = await (q.exclude(sealed="").order_by("-created_at", "-id")
+                  .limit(NAME_SCAN_LIMIT + 1).values_list("id", "sealed"))
+    note = ""
+    if len(rows) > NAME_SCAN_LIMIT:
+        rows = rows[:NAME_SCAN_LIMIT]
+        note = (f"按姓名只在最近的{NAME_SCAN_LIMIT}份申请里找了。找不到的话，"
+                "请加上政策、状态或日期再找，或者按手机号、申请编号找。")
+    found = []
+    for pk, token in rows:
+        try:
+            name = str(vault.open(token).get("name", ""))
+        except InvalidToken:
+            continue
+        if wanted.value in name.casefold():
+            found.append(pk)
+    return q.filter(id__in=found), Search("name", wanted.value, note)
 
 
 local = clock.local_text
@@ -169,17 +263,23 @@ async def conflicts(apps: list[Application]) -> dict[int, list[Application]]:
 
 async def queue(session: Session, filters: Filters, catalog: Catalog, vault: Vault
                 ) -> dict[str, Any]:
-    """Newest first, one page; each row says whether it shares an ID number with another."""
-    q = _scoped(session, filters)
+    """Newest first, one page; each row says whether it shares an ID number with another.
+    With ``filters.q``, only what it finds; ``match`` says what the text was read as."""
+    q, wanted = await search(session, filters, catalog, vault)
+    note = wanted.note
     if q is None:
-        return {"applications": [], "page": filters.page, "per_page": PER_PAGE, "total": 0}
-    total = await q.count()
-    apps = await q.order_by("-created_at", "-id").offset((filters.page - 1) * PER_PAGE
-                                                          ).limit(PER_PAGE)
+        total, apps = 0, []
+    else:
+        total = await q.count()
+        apps = await q.order_by("-created_at", "-id").offset((filters.page - 1) * PER_PAGE
+                                                              ).limit(PER_PAGE)
+    if wanted.kind == "id_number" and wanted.value and not total:
+        note = ID_OPEN_ONLY
     clash = await conflicts(apps)
     return {"applications": [{**row(a, catalog, vault), "identity_conflict": a.id in clash}
                              for a in apps],
-            "page": filters.page, "per_page": PER_PAGE, "total": total}
+            "page": filters.page, "per_page": PER_PAGE, "total": total,
+            "match": wanted.kind, "note": note}
 
 
 async def find(session: Session, raw_reference: str) -> Application:
@@ -295,13 +395,26 @@ def _cell(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
+_NUMBER_LIKE = re.compile(r"^[0-9*]+X?$")
+
+
+def _as_text(value: str) -> str:
+    """An ID number or a phone as a cell Excel and WPS keep as text: a leading tab. As a
+    number, 18 digits would show as 3.70481E+17 and lose the last three; the tab is what
+    both read as "text", without a formula (=\"…\" would be one). Only for cells of
+    digits (and * or a final X), which ``_cell`` has left as they were: the tab cannot
+    start a formula in front of them."""
+    return "\t" + value if _NUMBER_LIKE.match(value) else value
+
+
 async def export_csv(session: Session, filters: Filters, catalog: Catalog, vault: Vault,
                      full: bool) -> bytes:
     """The filtered applications as CSV for Excel and WPS: UTF-8 with BOM, Chinese headers,
-    Beijing time. ID numbers masked unless an admin asks for them in full (audited)."""
+    Beijing time, ID numbers and phones as text (every digit kept). ID numbers masked
+    unless an admin asks for them in full (audited)."""
     if full and session.role != "admin":
         raise forbidden()
-    q = _scoped(session, filters)
+    q, wanted = await search(session, filters, catalog, vault)
     apps = [] if q is None else await q.order_by("-created_at", "-id").limit(EXPORT_LIMIT)
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\r\n")
@@ -311,9 +424,13 @@ async def export_csv(session: Session, filters: Filters, catalog: Catalog, vault
         p = _personal(vault, app)
         r["id_number"] = p["id_number"] if full else r["id_number_masked"]
         r["phone"] = p["phone"]
-        w.writerow([_cell(str(r[k])) for k, _ in CSV_COLUMNS])
+        w.writerow([_as_text(_cell(str(r[k]))) if k in ("id_number", "phone")
+                    else _cell(str(r[k])) for k, _ in CSV_COLUMNS])
+    # what was searched for stays out of the audit log (it may be a phone or an ID number):
+    # only how it was read
+    searched = f"; 搜索：{wanted.kind or '无效'}" if filters.q else ""
     await audit(session.username, "export_full" if full else "export", "",
-                f"{len(apps)} rows; {filters.query_string()}"[:255])
+                f"{len(apps)} rows; {filters.query_string(q='')}{searched}"[:255])
     return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
 
 

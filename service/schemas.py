@@ -264,11 +264,54 @@ class Page(_Out):
     total: int
     page: int = 1
     per_page: int = 50
+    # with q: what it was read as ("" when it cannot be searched for), and a word for staff
+    match: Literal["", "reference", "phone", "id_number", "name"] = ""
+    note: str = ""
 
 
 class Revealed(_Out):
     reference: str
     id_number: str
+
+
+class CallbackReceipt(_Out):
+    """A call-back request as the person who sent it sees it (no id: nothing to look up)."""
+
+    status: Literal["open", "done"]
+    program: str
+    program_title: str
+    district: str
+    district_label: str
+    when: str
+    phone_masked: str
+    requested_at: str
+    message: str
+
+
+class StaffCallback(_Out):
+    id: int
+    program: str
+    program_title: str
+    district: str
+    district_label: str
+    when: str
+    name: str
+    phone: str
+    phone_masked: str
+    status: Literal["open", "done"]
+    status_text: str
+    requested_at: str
+    done_at: str = ""
+    done_by: str = ""
+    note: str = ""
+
+
+class Callbacks(_Out):
+    callbacks: list[StaffCallback]
+    status: Literal["open", "done"]
+    total: int
+    page: int = 1
+    per_page: int = 50
 
 
 class CampaignRow(_Out):
@@ -296,4 +339,5 @@ class Entries(_Out):
 
 RESPONSES: tuple[type[_Out], ...] = (
     Error, Program, ProgramDetail, Programs, Question, Questions, CheckResponse, Receipt,
-    ApplicationStatus, StaffApplication, Page, Me, Revealed, Campaigns, Accounts, Entries)
+    ApplicationStatus, StaffApplication, Page, Me, Revealed, CallbackReceipt, StaffCallback,
+    Callbacks, Campaigns, Accounts, Entries)

@@ -215,7 +215,7 @@ def limiters(submit_limit: str, redis_url: str = "") -> dict[str, Limiter]:
     """The service's limiters: failed status lookups (10 per client and reference, 100 per
     client, per 15 minutes: a fair's shared address must not lock everyone behind it out for
     one person's typos), wrong passwords (5 per username, 20 per client, per 15 minutes),
-    applications sent (SUBMIT_LIMIT)."""
+    applications sent (SUBMIT_LIMIT), and call-back requests (SUBMIT_LIMIT as well)."""
     shared: Store = RedisStore(redis_url) if redis_url else DatabaseStore()
     sending: Store = shared if redis_url else MemoryStore()
     count, seconds = (int(x) for x in submit_limit.split("/"))
@@ -228,4 +228,8 @@ def limiters(submit_limit: str, redis_url: str = "") -> dict[str, Limiter]:
         "login": Limiter("login", 20, 15 * 60, shared, "too_many_attempts", ATTEMPTS),
         "submit": Limiter("submit", count, seconds, sending, "too_many_submissions",
                           SUBMISSIONS),
+        # call-back requests: as many again, counted apart (asking for a call must not use
+        # up what a fair's shared address may send in applications)
+        "callback": Limiter("callback", count, seconds, sending, "too_many_submissions",
+                            SUBMISSIONS),
     }

@@ -66,7 +66,8 @@ schema = schema.exclude(operation_id="staffLogout")
 # Operations whose rules go beyond what JSON Schema can say (an ID number's check digit, a
 # phone number's prefix, a reference's check character, a reviewer's district): a request
 # that matches the schema may still be refused, with 4xx and the field named.
-BUSINESS_RULES = {"submitApplication", "getApplication", "staffLogin", "staffApplications",
+BUSINESS_RULES = {"submitApplication", "submitCallback", "staffCallbacks", "staffCallbackDone",
+                  "getApplication", "staffLogin", "staffApplications",
                   "staffExport", "staffApplication", "staffSetStatus", "staffReveal",
                   "staffAudit", "staffCreateAccount", "staffDisableAccount",
                   "staffCreateCampaign", "staffCampaign", "staffRetireCampaign"}

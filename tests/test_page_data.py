@@ -53,6 +53,16 @@ def test_the_privacy_notice_says_how_long_data_is_kept_as_the_setting_does():
     assert {n + unit for n, unit in said} == {retention_words(Settings().retention_days)}
 
 
+def test_the_privacy_notice_says_how_long_a_call_back_number_is_kept_as_the_service_does():
+    from service.callbacks import KEEP_DAYS
+
+    text = (ROOT / "content" / "privacy.md").read_text("utf-8")
+    section = text.split("## 请工作人员联系我", 1)[1].split("##", 1)[0]
+    assert re.findall(r"(\d+)天后删除", section) == [str(KEEP_DAYS)]
+    assert site_data()["callback"] == {"when": ["上午", "下午", "晚上", "都可以"],
+                                       "days": KEEP_DAYS}
+
+
 def test_no_page_script_keeps_its_own_copy_of_the_servers_tables():
     copies = []
     for path in SCRIPTS:
@@ -67,7 +77,7 @@ def test_no_page_script_keeps_its_own_copy_of_the_servers_tables():
         for words in engine.STATUS_ZH.values():
             if f'"{words}"' in text:
                 copies.append(f"{name}: self-check result {words}")
-        for m in re.findall(r"保存\s*\d+\s*(?:年|个月|天)", text):
+        for m in re.findall(r"保存\s*\d+\s*(?:年|个月|天)|\d+\s*天后删除", text):
             copies.append(f"{name}: retention {m}")
     assert not copies, "take these from JY.data (service/pages.py site_data): " + "; ".join(copies)
 

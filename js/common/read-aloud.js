@@ -1,7 +1,7 @@
 /* 朗读: the guide's main text, in Mandarin, with the phone's own voice, a few sentences at a
  * time (long utterances stop early on some Android phones). Stop keeps the place.
  * Needs: nothing from the other parts. */
-var SKIP = /(^|\s)(jy-tools|jy-tool-msg|jy-actions|jy-share|jy-print-only|jy-keywords|jy-reviewed|jy-banner|headerlink)(\s|$)/;
+var SKIP = /(^|\s)(jy-tools|jy-tool-msg|jy-actions|jy-share|jy-print-only|jy-keywords|jy-reviewed|jy-banner|jy-callback|headerlink)(\s|$)/;
 var BLOCKS = "h1,h2,h3,h4,p,li,dt,dd,th,td,ul,ol,table";
 function readable(root) {
   var out = [], stop = false;

@@ -10,6 +10,7 @@ function ready() {
   wireKiosk();
   wireTables();
   wireSearch();
+  wireCallbacks();
   window.addEventListener("resize", wireTables);
   flush();
 }
@@ -18,4 +19,5 @@ else ready();
 window.addEventListener("online", flush);
 
 window.JY = { el: el, button: button, clear: clear, request: request, store: store, field: field,
-              campaign: campaign, newKey: newKey, remember: remember, outbox: outbox, data: DATA };
+              campaign: campaign, newKey: newKey, remember: remember, outbox: outbox, data: DATA,
+              callback: callbackForm };

@@ -2,7 +2,7 @@
 
 from starlette.routing import Route
 
-from . import applications, campaigns, check, meta, programs, staff
+from . import applications, callbacks, campaigns, check, meta, programs, staff
 
 # The self-check is the hot path at a job fair: matched first.
 routes = [
@@ -12,6 +12,7 @@ routes = [
     Route("/programs/{slug}", programs.get_program, methods=["GET"]),
     Route("/applications", applications.submit, methods=["POST"]),
     Route("/applications/{reference}", applications.lookup, methods=["GET"]),
+    Route("/callbacks", callbacks.submit, methods=["POST"]),
     Route("/staff/login", staff.login, methods=["POST"]),
     Route("/staff/logout", staff.logout, methods=["POST"]),
     Route("/staff/me", staff.me, methods=["GET"]),
@@ -25,6 +26,8 @@ routes = [
     Route("/staff/accounts", staff.accounts_root, methods=["GET", "POST"]),
     Route("/staff/accounts/{username}/disable", staff.disable_account, methods=["POST"]),
     Route("/staff/accounts/{username}/unlock", staff.unlock_account, methods=["POST"]),
+    Route("/staff/callbacks", callbacks.list_callbacks, methods=["GET"]),
+    Route("/staff/callbacks/{id}/done", callbacks.done, methods=["POST"]),
     Route("/staff/campaigns", campaigns.campaigns_root, methods=["GET", "POST"]),
     Route("/staff/campaigns/{code}", campaigns.get_campaign, methods=["GET"]),
     Route("/staff/campaigns/{code}/retire", campaigns.retire_campaign, methods=["POST"]),

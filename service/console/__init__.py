@@ -17,9 +17,19 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from .. import bodies, campaigns, facts, printables, qr, review, second_factor, workflow
+from .. import (
+    bodies,
+    callbacks,
+    campaigns,
+    facts,
+    printables,
+    qr,
+    review,
+    second_factor,
+    workflow,
+)
 from .. import staff as accounts
-from ..bodies import AccountRequest, CampaignRequest, LoginRequest, StatusChange
+from ..bodies import AccountRequest, CallbackDone, CampaignRequest, LoginRequest, StatusChange
 from ..clock import today
 from ..errors import ApiError
 from ..models import Campaign
@@ -31,6 +41,9 @@ templates.env.globals.update(statuses=workflow.LABELS, districts=facts.DISTRICT_
                              roles=accounts.ROLES, kinds=campaigns.KINDS)
 
 Handler = Callable[[Request], Awaitable[Response]]
+# What the queue's search read the typed text as (review.read_search), as its heading says it
+SEARCH_WORDS = {"reference": "按申请编号", "phone": "按手机号", "id_number": "按身份证号",
+                "name": "按姓名", "": ""}
 
 
 def page(request: Request, name: str, status: int = 200,
@@ -123,7 +136,7 @@ async def applications(request: Request) -> Response:
     filters = review.Filters.parse(request.query_params, state.catalog)
     data = await review.queue(session, filters, state.catalog, state.vault)
     return page(request, "queue.html", me=request.state.me, data=data, f=filters,
-                programs=state.catalog.programs)
+                programs=state.catalog.programs, search_words=SEARCH_WORDS)
 
 
 async def _detail(request: Request, session: accounts.Session, app: Any, reveal: bool = False,
@@ -161,6 +174,39 @@ async def set_status(request: Request) -> Response:
             raise
         return await _detail(request, session, app, error=e.message, status=e.status)
     return RedirectResponse(f"/staff/applications/{app.reference}", 303)
+
+
+async def _callbacks(request: Request, session: accounts.Session, error: str = "",
+                     status: int = 200) -> Response:
+    state = request.app.state
+    query = callbacks.parse_query(request.query_params)
+    data = await callbacks.listing(session, query, state.catalog, state.vault)
+    return page(request, "callbacks.html", status, me=request.state.me, data=data, q=query,
+                error=error)
+
+
+@console
+async def callbacks_page(request: Request) -> Response:
+    """回电: the call-back requests of this staff member's district, newest first."""
+    session = await signed_in(request)
+    if session.role == "viewer":
+        return RedirectResponse("/staff/summary", 303)
+    return await _callbacks(request, session)
+
+
+@console
+async def callback_done(request: Request) -> Response:
+    form = await request.form()
+    session = await signed_in(request, form)
+    row = await callbacks.find(session, request.path_params["id"])
+    try:
+        req = bodies.decode(CallbackDone, fields_of(form), lax=True)
+        await callbacks.mark_done(session, row, req.note)
+    except ApiError as e:
+        if e.status not in (409, 422):
+            raise
+        return await _callbacks(request, session, e.message, e.status)
+    return RedirectResponse("/staff/callbacks", 303)
 
 
 @console
@@ -337,6 +383,8 @@ routes = [
     Route("/applications/{reference}", application, methods=["GET"]),
     Route("/applications/{reference}/reveal", reveal, methods=["POST"]),
     Route("/applications/{reference}/status", set_status, methods=["POST"]),
+    Route("/callbacks", callbacks_page, methods=["GET"]),
+    Route("/callbacks/{id}/done", callback_done, methods=["POST"]),
     Route("/summary", summary, methods=["GET"]),
     Route("/audit", audit, methods=["GET"]),
     Route("/accounts", accounts_page, methods=["GET", "POST"]),

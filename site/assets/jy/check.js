@@ -281,6 +281,11 @@
         root.appendChild(ul);
       }
     });
+    // 请工作人员联系我, about what was found (the program the person came from first)
+    var asks = (focus ? [focus] : []).concat(last.results.filter(function (r) { return r !== focus && r.status !== "ineligible"; }));
+    var callback = el("div", { "class": "jy-callback" });
+    root.appendChild(callback);
+    JY.callback(callback, (asks.length ? asks : last.results).map(function (r) { return [r.slug, r.title]; }));
     summary();
     document.getElementById("jy-results").focus();
   }
