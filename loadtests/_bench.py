@@ -46,13 +46,32 @@ _HERE_FIRST = ("import sys; sys.path.insert(0, '.'); "
                "import uvicorn.main; sys.argv[0] = 'uvicorn'; uvicorn.main.main()")
 
 
+# With ``pin_cpus()``: the servers on the first half of the CPUs, wrk on the rest (taskset),
+# so that a figure is what one core of server gives, not a share fought over with wrk.
+_SERVER_CPUS: list[str] = []
+_LOAD_CPUS: list[str] = []
+
+
+def pin_cpus() -> str:
+    """Pin what starts from now on; returns a line saying how."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2 or not shutil.which("taskset"):
+        return "not pinned (needs 2 CPUs and taskset)"
+    half = len(cpus) // 2
+    server, load = ",".join(map(str, cpus[:half])), ",".join(map(str, cpus[half:]))
+    _SERVER_CPUS[:] = ["taskset", "-c", server]
+    _LOAD_CPUS[:] = ["taskset", "-c", load]
+    return f"servers pinned to CPU {server}, wrk to CPU {load}"
+
+
 def start(app: str, env: dict, port: int, probe: str = "/healthz",
           cwd: Path = ROOT) -> subprocess.Popen:
     """A one-worker uvicorn server; returns once ``probe`` answers (any HTTP status).
     With ``cwd``, the service is the code there (an earlier version, say)."""
     runner = ["-m", "uvicorn"] if cwd == ROOT else ["-c", _HERE_FIRST]
     proc = subprocess.Popen(
-        [sys.executable, *runner, app, "--port", str(port), "--log-level", "warning",
+        [*_SERVER_CPUS, sys.executable, *runner, app, "--port", str(port),
+         "--log-level", "warning",
          "--no-access-log", *(["--factory"] if "from_env" in app else [])],
         cwd=cwd, env={**os.environ, **env}, stdout=subprocess.DEVNULL)
     for _ in range(200):
@@ -99,7 +118,7 @@ class Earlier:
 def wrk(port: int, path: str, script: Path | None, seconds: int, connections: int = 32,
         redirects: bool = False) -> float:
     """Requests per second; any error (or, unless ``redirects``, any non-2xx) fails the run."""
-    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s",
+    out = subprocess.run([*_LOAD_CPUS, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s",
                           *(["-s", str(script)] if script else []),
                           f"http://127.0.0.1:{port}{path}"],
                          capture_output=True, text=True, check=True).stdout

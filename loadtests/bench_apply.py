@@ -35,6 +35,7 @@ from loadtests._bench import (  # noqa: E402
     free_port,
     migrate,
     need_wrk,
+    pin_cpus,
     start,
     wrk,
 )
@@ -97,8 +98,12 @@ def main() -> None:
     ap.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     ap.add_argument("--against", metavar="REF",
                     help="also run this earlier version (a git ref): before/after ratios")
+    ap.add_argument("--pin", action="store_true",
+                    help="servers on one half of the CPUs, wrk on the other (per-core figures)")
     args = ap.parse_args()
     need_wrk()
+    if args.pin:
+        print(pin_cpus())
     tmp = Path(tempfile.mkdtemp())
     if args.db == "sqlite":
         ours_db, before_db = (f"sqlite://{tmp / f'{n}.sqlite3'}" for n in ("ours", "before"))

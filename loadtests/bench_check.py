@@ -43,6 +43,7 @@ from loadtests._bench import (  # noqa: E402
     free_port,
     migrate,
     need_wrk,
+    pin_cpus,
     start,
     wrk,
 )
@@ -119,8 +120,12 @@ def main() -> None:
                          "mixes it understands (crowd-full, distinct): before/after ratios")
     ap.add_argument("--mix", action="append", choices=["crowd", "crowd-full", "distinct"],
                     help="only these mixes (repeatable; default all three, then the scan)")
+    ap.add_argument("--pin", action="store_true",
+                    help="servers on one half of the CPUs, wrk on the other (per-core figures)")
     args = ap.parse_args()
     need_wrk()
+    if args.pin:
+        print(pin_cpus())
     tmp = Path(tempfile.mkdtemp())
     db = f"sqlite://{tmp / 'bench.sqlite3'}"
     migrate(db)
