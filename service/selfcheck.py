@@ -147,20 +147,22 @@ class Memo:
     Keys are read in one step (``operator.itemgetter``) from a per-request view of the
     answers that already holds every narrowed list (see ``view``).
 
-    Programs' entries share one budget of bytes (``program_bytes``), oldest out first: a
-    program that reads one yes/no question needs two entries, one that reads age, insured
-    years and work status thousands, and a count per program would starve the second
-    while the first never fills its share.
+    Programs' entries share one budget of bytes (``program_bytes``, by default 2 MB a
+    program), oldest out first: a program that reads one yes/no question needs two
+    entries, one that reads age, insured years and work status thousands, and a count per
+    program would starve the second while the first never fills its share.
     """
 
     def __init__(self, catalog: Catalog, cache_size: int = 4096,
-                 program_bytes: int = 96 << 20, per_rule: int = 32768,
+                 program_bytes: int | None = None, per_rule: int = 32768,
                  whole_bytes: int = 128 << 20):
         self.catalog = catalog
-        self.program_bytes = program_bytes
+        self.program_bytes = (len(catalog.programs) << 21 if program_bytes is None
+                              else program_bytes)
         self.kept_bytes = 0
         self.kept: deque[tuple[int, tuple[Any, ...], int]] = deque()  # oldest first
-        self.per_rule = per_rule
+        # reasons kept: ``per_rule`` for up to 50 programs, as many more for each 50 beyond
+        self.per_rule = per_rule * max(1, len(catalog.programs) // 50)
         self.memos: list[dict[tuple[Any, ...], Entry]] = [{} for _ in catalog.programs]
         # a condition's reason, and its JSON, by the answers it reads (see ``reason``)
         self.reasons: dict[tuple[Any, ...], engine.Reason] = {}
