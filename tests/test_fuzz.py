@@ -69,7 +69,8 @@ schema = schema.exclude(operation_id="staffLogout")
 BUSINESS_RULES = {"submitApplication", "getApplication", "staffLogin", "staffApplications",
                   "staffExport", "staffApplication", "staffSetStatus", "staffReveal",
                   "staffAudit", "staffCreateAccount", "staffDisableAccount",
-                  "staffCreateCampaign", "staffCampaign", "staffRetireCampaign"}
+                  "staffCreateCampaign", "staffCampaign", "staffRetireCampaign",
+                  "answerReceived"}
 
 
 @schema.parametrize()

@@ -12,6 +12,7 @@ routes = [
     Route("/programs/{slug}", programs.get_program, methods=["GET"]),
     Route("/applications", applications.submit, methods=["POST"]),
     Route("/applications/{reference}", applications.lookup, methods=["GET"]),
+    Route("/applications/{reference}/received", applications.received, methods=["POST"]),
     Route("/staff/login", staff.login, methods=["POST"]),
     Route("/staff/logout", staff.logout, methods=["POST"]),
     Route("/staff/me", staff.me, methods=["GET"]),

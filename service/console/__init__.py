@@ -155,7 +155,8 @@ async def set_status(request: Request) -> Response:
     app = await review.find(session, request.path_params["reference"])
     try:
         req = bodies.decode(StatusChange, fields_of(form), lax=True)
-        await review.change_status(session, app, req.status, req.note)
+        await review.change_status(session, app, req.status, req.note,
+                                   request.app.state.catalog)
     except ApiError as e:
         if e.status not in (409, 422):
             raise
