@@ -200,10 +200,12 @@ class SmsMessage(Model):
     """One text to an applicant about a status change: the outbox row, written in the same
     transaction as the change, delivered by the sender (service/sms.py).
 
-    ``key`` is passed to the provider with the message; ``lease_until`` is how long the
+    ``key`` is passed to the provider with the message; ``lease_ms`` is until when the
     worker that claimed the row may send it before another may try (a killed worker's row
     is sent after its lease ends); ``claim`` names that claim, so that only the claimant
-    marks the row.
+    marks the row. The two times the sender compares in SQL (``due_ms``, ``lease_ms``) are
+    milliseconds since the epoch: SQLite compares stored times as text, and Tortoise writes
+    a row's times in Beijing time on INSERT but as given (UTC) on UPDATE.
     """
 
     id = fields.IntField(primary_key=True)
@@ -215,8 +217,8 @@ class SmsMessage(Model):
     params: Any = fields.JSONField()  # the template's values: program, status, reference, next
     status = fields.CharField(max_length=8, default="pending")  # pending | sent | failed
     attempts = fields.IntField(default=0)
-    due_at = fields.DatetimeField()
-    lease_until = fields.DatetimeField(null=True)
+    due_ms = fields.BigIntField()
+    lease_ms = fields.BigIntField(null=True)
     claim = fields.CharField(max_length=32, default="")
     error = fields.CharField(max_length=200, default="")  # the last failure, no phone in it
     provider_ref = fields.CharField(max_length=64, default="")
@@ -225,4 +227,4 @@ class SmsMessage(Model):
 
     class Meta:
         table = "sms_message"
-        indexes = (("status", "due_at"),)
+        indexes = (("status", "due_ms"),)

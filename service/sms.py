@@ -92,7 +92,7 @@ async def enqueue(app: Application, status: str, program_title: str) -> SmsMessa
     now = clock.now()
     return await SmsMessage.create(
         application_id=app.id, key=secrets.token_hex(16), phone=app.sms_phone, text=text,
-        params=params, status=PENDING, due_at=now, created_at=now)
+        params=params, status=PENDING, due_ms=ms(now), created_at=now)
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -101,26 +101,35 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(RETRY_CAP, FIRST_RETRY * 2 ** (attempts - 1)))
 
 
-def _free(now: dt.datetime) -> Q:
-    return Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+def ms(t: dt.datetime) -> int:
+    """A moment as the outbox compares it: milliseconds since the epoch."""
+    return int(t.timestamp() * 1000)
+
+
+def _free(now: int) -> Q:
+    return Q(lease_ms__isnull=True) | Q(lease_ms__lt=now)
 
 
 async def claim(limit: int = BATCH) -> list[SmsMessage]:
     """Take up to ``limit`` due texts for this worker: each by one conditional UPDATE (the
     row is still pending and its lease free), which one worker alone can win."""
-    now = clock.now()
-    ids = await (SmsMessage.filter(_free(now), status=PENDING, due_at__lte=now)
-                 .order_by("due_at", "id").limit(limit).values_list("id", flat=True))
+    now = ms(clock.now())
+    ids = await (SmsMessage.filter(_free(now), status=PENDING, due_ms__lte=now)
+                 .order_by("due_ms", "id").limit(limit).values_list("id", flat=True))
     tokens = []
     for pk in ids:
         token = secrets.token_hex(16)
         won = await SmsMessage.filter(_free(now), id=pk, status=PENDING).update(
-            lease_until=now + LEASE, claim=token, attempts=F("attempts") + 1)
+            lease_ms=now + ms_of(LEASE), claim=token, attempts=F("attempts") + 1)
         if won:
             tokens.append(token)
     if not tokens:
         return []
-    return await SmsMessage.filter(claim__in=tokens).order_by("due_at", "id")
+    return await SmsMessage.filter(claim__in=tokens).order_by("due_ms", "id")
+
+
+def ms_of(span: dt.timedelta) -> int:
+    return int(span.total_seconds() * 1000)
 
 
 class Sender:
@@ -163,17 +172,17 @@ class Sender:
         log.info("sms %s: try %d failed (%s); again in %ds", msg.key, msg.attempts, reason,
                  wait.total_seconds())
         await SmsMessage.filter(id=msg.id, claim=msg.claim).update(
-            due_at=clock.now() + wait, lease_until=None, claim="", error=reason[:200])
+            due_ms=ms(clock.now() + wait), lease_ms=None, claim="", error=reason[:200])
 
     async def _settle(self, msg: SmsMessage, status: str, reason: str) -> None:
         await SmsMessage.filter(id=msg.id, claim=msg.claim).update(
-            status=status, lease_until=None, error=reason[:200])
+            status=status, lease_ms=None, error=reason[:200])
 
     async def _mark_sent(self) -> None:
         while self._unmarked:
             pk, token, ref = self._unmarked[0]
             await SmsMessage.filter(id=pk, claim=token).update(
-                status=SENT, sent_at=clock.now(), provider_ref=ref[:64], lease_until=None,
+                status=SENT, sent_at=clock.now(), provider_ref=ref[:64], lease_ms=None,
                 error="")
             self._unmarked.pop(0)
 
