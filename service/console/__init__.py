@@ -165,6 +165,15 @@ async def set_status(request: Request) -> Response:
 
 
 @console
+async def follow_ups(request: Request) -> Response:
+    """Whom to call: 还没到 a month after approval, and texts that could not be sent."""
+    session = await signed_in(request)
+    state = request.app.state
+    data = await review.follow_ups(session, state.catalog, state.vault)
+    return page(request, "follow_ups.html", me=request.state.me, data=data)
+
+
+@console
 async def summary(request: Request) -> Response:
     await signed_in(request)
     return page(request, "summary.html", me=request.state.me,
@@ -331,6 +340,7 @@ routes = [
     Route("/applications/{reference}", application, methods=["GET"]),
     Route("/applications/{reference}/reveal", reveal, methods=["POST"]),
     Route("/applications/{reference}/status", set_status, methods=["POST"]),
+    Route("/follow-ups", follow_ups, methods=["GET"]),
     Route("/summary", summary, methods=["GET"]),
     Route("/audit", audit, methods=["GET"]),
     Route("/accounts", accounts_page, methods=["GET", "POST"]),
