@@ -70,7 +70,7 @@ def test_after_approval_the_status_page_asks_whether_the_money_arrived(page, ser
     save(page, "20-status-arrived.png")
 
     no.click()
-    page.get_by_text("你说还没到。一般审核通过后30天内到账。").wait_for()
+    page.get_by_text("你说还没到。一般通过后30天内到账。").wait_for()
     assert page.get_by_role("status").filter(has_text="收到了，谢谢。").count() == 1
     page.get_by_role("button", name="到了", exact=True).click()  # a week later, it came
     page.get_by_role("heading", name="谢谢你告诉我们：已经到了").wait_for()

@@ -96,7 +96,7 @@
     var box = el("div", { "class": "jy-card jy-arrived" });
     box.appendChild(el("h3", { id: "jy-arrived-q" }, s.received === true ? "谢谢你告诉我们：已经到了" : "钱或服务到了吗？"));
     if (s.received === false) {
-      box.appendChild(el("p", null, "你说还没到。一般审核通过后30天内到账。过了30天还没到，请再来点一次“还没到”，工作人员会打电话问你。"));
+      box.appendChild(el("p", null, "你说还没到。一般通过后30天内到账。过了30天还没到，请再来点一次“还没到”，工作人员会打电话问你。"));
     } else if (s.received !== true) {
       box.appendChild(el("p", { "class": "jy-help" }, "告诉我们一声，帮我们把事办好。"));
     }
