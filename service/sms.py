@@ -196,6 +196,8 @@ class Sender:
             if not batch:
                 break
             for msg in batch:
+                if self._stop.is_set():  # shutting down: the rest go when their lease ends
+                    break
                 sent += await self.deliver(msg)
         return sent
 
