@@ -17,7 +17,7 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp
 from tortoise.contrib.starlette import RegisterTortoise
 
-from . import api, campaigns, console, selfcheck, throttle
+from . import api, campaigns, console, selfcheck, sms, smsproviders, throttle
 from .api.check import make_body_checker
 from .catalog import Catalog, load_catalog
 from .config import Settings
@@ -91,6 +91,8 @@ def create_app(
     settings = settings or Settings.from_env().validate()
     catalog = catalog or load_catalog(settings.content_dir)
     tally = TallyBuffer()
+    vault = Vault.from_settings(settings)
+    sender = sms.Sender(smsproviders.from_settings(settings), vault, settings.sms_interval)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -100,6 +102,7 @@ def create_app(
                     RegisterTortoise(app, config=settings.tortoise_config(),
                                      generate_schemas=False))
             flusher = asyncio.create_task(tally.run(tally_interval))
+            texts = asyncio.create_task(sender.run())  # the outbox, in every worker
             try:
                 yield
             finally:
@@ -107,6 +110,12 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await flusher
                 await tally.flush()
+                sender.stop()  # the text in hand is finished and marked first
+                try:
+                    await asyncio.wait_for(texts, 15)
+                except (TimeoutError, asyncio.CancelledError):
+                    pass  # its lease runs out; another pass sends it
+                await sender.provider.close()
                 for store in {id(x.store): x.store for x in app.state.limiters.values()}.values():
                     await store.close()
 
@@ -150,7 +159,8 @@ def create_app(
     app.state.check_body = make_body_checker(catalog, selfcheck.Memo(catalog))
     app.state.encoded = {}  # JSON bodies that depend only on the catalog (see cached_json)
     app.state.tally = tally
-    app.state.vault = Vault.from_settings(settings)
+    app.state.vault = vault
+    app.state.sms = sender
     app.state.campaigns = campaigns.CampaignCache()
     # Failed status lookups: 10 per client and reference and 100 per client per 15 minutes,
     # then wait (no guessing; a fair's shared address is not locked by one person). Staff

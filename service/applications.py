@@ -46,6 +46,7 @@ class Form:
     answers: dict[str, Any]
     campaign: str
     note: str
+    notify_sms: bool = False
 
 
 def validate_form(data: dict[str, Any], catalog: Catalog, today: dt.date
@@ -85,7 +86,8 @@ def validate_form(data: dict[str, Any], catalog: Catalog, today: dt.date
     used = set(program.scheme.facts)
     answers = {k: v for k, v in answers.items() if k in used}
     return Form(program, cleaned["name"], cleaned["id_number"], cleaned["phone"],
-                values["district"], answers, values.get("campaign") or "", note), []
+                values["district"], answers, values.get("campaign") or "", note,
+                bool(values.get("notify_sms"))), []
 
 
 _local = clock.local_iso
@@ -126,7 +128,7 @@ async def submit(form: Form, key: str | None, vault: Vault, catalog: Catalog) ->
     idem = vault.digest("idempotency", key) if key else None
     fingerprint = vault.digest("request", _ENCODE(
         [slug, form.name, form.id_number, form.phone, form.district, form.answers,
-         form.campaign, form.note]).decode())
+         form.campaign, form.note, *([True] if form.notify_sms else [])]).decode())
     # One open application per (person, program, phone); from another phone it is taken and
     # staff see the two side by side (person_key), so a stranger can neither lock the real
     # person out nor learn their reference.
@@ -138,6 +140,9 @@ async def submit(form: Form, key: str | None, vault: Vault, catalog: Catalog) ->
     open_key = (int(person_key, 16) ^ int(phone_hash, 16)).to_bytes(16, "big").hex()
     sealed = vault.seal({"name": form.name, "id_number": form.id_number, "phone": form.phone,
                          "answers": form.answers, "note": form.note})
+    # texts on each status change (service/sms.py): the phone alone, sealed apart, so that
+    # a status change can queue one without opening the rest
+    sms_phone = vault.seal({"phone": form.phone}) if form.notify_sms else ""
     # With an Idempotency-Key the reference is derived from it (keyed hash, so still
     # unguessable): a retry of the same form aims at the same reference, and the unique index
     # on it, not a read before the write, decides that it is a retry. The 2nd and 3rd
@@ -150,7 +155,7 @@ async def submit(form: Form, key: str | None, vault: Vault, catalog: Catalog) ->
         app = Application(reference=reference, program=slug, district=form.district,
                           campaign=form.campaign, sealed=sealed, phone_hash=phone_hash,
                           open_key=open_key, person_key=person_key, idem_key=idem,
-                          idem_fingerprint=fingerprint)
+                          idem_fingerprint=fingerprint, sms_phone=sms_phone)
         try:
             # One INSERT: atomic by itself, no read before it, as cheap as a bare insert. The
             # submission is the application's first status; later changes add events.
@@ -215,4 +220,32 @@ async def status(app: Application, catalog: Catalog) -> dict[str, Any]:
         "updated_at": _local(app.updated_at),
         "history": history(app, events),
         "documents": list(program.data.documents) if program else [],
+        "notify_sms": bool(app.sms_phone),
+        # 到账了吗: asked once approved; the latest answer (null: not answered yet)
+        "ask_received": app.status == workflow.APPROVED,
+        "received": app.received,
+        "received_at": _local(app.received_at) if app.received_at else None,
     }
+
+
+async def answer_received(app: Application, received: bool) -> Application:
+    """到账了吗: the applicant's answer after approval, kept with its time (the latest
+    answer counts: 还没到 today, 到了 next week). Only for approved applications.
+
+    Sending the same answer again changes nothing but its time: a "还没到" given again more
+    than FOLLOW_UP_AFTER after approval is what puts the application on the staff's list
+    of people to call (review.follow_ups)."""
+    if app.status != workflow.APPROVED:
+        raise ApiError(409, "not_approved", "这份申请还没有审核通过，到账以后再来告诉我们。",
+                       extra={"status": app.status})
+    if app.received is True and received:  # 到了 stays 到了, with its first time
+        return app
+    now = clock.now()
+    await Application.filter(id=app.id, status=workflow.APPROVED).update(
+        received=received, received_at=now)
+    app.received, app.received_at = received, now
+    return app
+
+
+# "还没到" this long after approval: staff follow it up.
+FOLLOW_UP_AFTER = dt.timedelta(days=30)

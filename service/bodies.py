@@ -109,6 +109,20 @@ class ApplicationRequest(Body):
     campaign: Annotated[Annotated[str, Meta(pattern=r"^$|" + CAMPAIGN)] | None,
                         _m("二维码活动编号不对。")] = ""
     note: Annotated[str | None, _m("备注应该是一段文字。", description="备注（最多200字）")] = ""
+    notify_sms: Annotated[bool, _m("应该是 true 或 false。", code="invalid_notify_sms",
+                                   title="notify_sms 应该是 true 或 false。",
+                                   description="办理进度有变化时，给这个手机号发短信（免费）")] = False
+
+
+class ReceivedRequest(Body):
+    """POST /api/applications/{reference}/received: 到账了吗, answered after approval."""
+
+    CODE: ClassVar[str] = "invalid_received"
+    TITLE: ClassVar[str] = "请填申请时的手机号，再点“到了”或“还没到”。"
+
+    phone: Annotated[str, _m("请填写手机号。", max_length=40, description="申请时填的手机号")]
+    received: Annotated[bool, _m("请点“到了”或“还没到”。",
+                                 description="钱或服务到了没有：true 到了，false 还没到")]
 
 
 class CallbackRequest(Body):
@@ -319,4 +333,4 @@ def decode(kind: type[S], data: Mapping[str, Any], lax: bool = False) -> S:
 
 REQUESTS: tuple[type[Body], ...] = (CheckRequest, ApplicationRequest, CallbackRequest,
                                     CallbackDone, LoginRequest, StatusChange, AccountRequest,
-                                    CampaignRequest)
+                                    CampaignRequest, ReceivedRequest)

@@ -217,7 +217,8 @@ def describe(c: Campaign) -> dict[str, Any]:
 
 
 async def figures(code: str | None = None) -> dict[str, Any]:
-    """Every campaign's funnel (scans -> self-checks -> applications -> outcomes), and the
+    """Every campaign's funnel (scans -> self-checks -> applications -> approved -> received,
+    the applicant's own 到了 after approval), and the
     same summed by district and by kind, so staff see which fairs and villages worked.
     With ``code``, only that campaign's rows are read."""
     only = {"campaign": code} if code else {}
@@ -229,9 +230,11 @@ async def figures(code: str | None = None) -> dict[str, Any]:
     for c_code, event, n in tallies:
         counted[(c_code, event)] = counted.get((c_code, event), 0) + n
     outcomes: dict[tuple[str, str], int] = {}
-    for c_code, status in await Application.exclude(campaign="").filter(**only).values_list(
-            "campaign", "status"):
+    for c_code, status, received in await Application.exclude(campaign="").filter(
+            **only).values_list("campaign", "status", "received"):
         outcomes[(c_code, status)] = outcomes.get((c_code, status), 0) + 1
+        if status == "approved" and received:
+            outcomes[(c_code, "received")] = outcomes.get((c_code, "received"), 0) + 1
     rows = []
     for c in campaigns:
         apps = {s: outcomes.get((c.code, s), 0) for s in
@@ -241,7 +244,8 @@ async def figures(code: str | None = None) -> dict[str, Any]:
             "scans": counted.get((c.code, "scan"), 0),
             "checks": counted.get((c.code, "check"), 0),
             "applications": sum(apps.values()),
-            "approved": apps["approved"], "rejected": apps["rejected"],
+            "approved": apps["approved"], "received": outcomes.get((c.code, "received"), 0),
+            "rejected": apps["rejected"],
             "in_progress": apps["submitted"] + apps["in_review"] + apps["need_info"],
         })
     return {"campaigns": rows, "by_district": _sum_by(rows, "district"),
@@ -252,9 +256,9 @@ def _sum_by(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for r in rows:
         group = out.setdefault(r[key], {key: r[key], "campaigns": 0, "scans": 0, "checks": 0,
-                                        "applications": 0, "approved": 0})
+                                        "applications": 0, "approved": 0, "received": 0})
         group["campaigns"] += 1
-        for k in ("scans", "checks", "applications", "approved"):
+        for k in ("scans", "checks", "applications", "approved", "received"):
             group[k] += r[k]
     labels = DISTRICT_LABELS if key == "district" else KINDS
     return [{**g, "label": labels.get(g[key], "未指定")} for _, g in sorted(out.items())]
@@ -268,7 +272,8 @@ async def funnel(code: str) -> dict[str, Any]:
     def add(t: dt.datetime, what: str, n: int) -> None:
         local = clock.local(t)
         day = days.setdefault(local.date().isoformat(),
-                              {"scans": 0, "checks": 0, "applications": 0, "approved": 0})
+                              {"scans": 0, "checks": 0, "applications": 0, "approved": 0,
+                               "received": 0})
         day[what] += n
         if what in hours[local.hour]:
             hours[local.hour][what] += n
@@ -276,10 +281,12 @@ async def funnel(code: str) -> dict[str, Any]:
     for hour, event, n in await Tally.filter(campaign=code, event__in=["scan", "check"]
                                              ).values_list("hour", "event", "count"):
         add(hour, "scans" if event == "scan" else "checks", n)
-    for created, status in await Application.filter(campaign=code).values_list("created_at",
-                                                                               "status"):
+    for created, status, received in await Application.filter(campaign=code).values_list(
+            "created_at", "status", "received"):
         add(created, "applications", 1)
         if status == "approved":
             add(created, "approved", 1)
+            if received:
+                add(created, "received", 1)
     return {"by_day": [{"day": d, **v} for d, v in sorted(days.items())],
             "by_hour": [{"hour": h, **v} for h, v in hours.items()]}

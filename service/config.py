@@ -63,6 +63,21 @@ class Settings:
     # Open connections and tasks one worker takes before it answers 503 (CONCURRENCY_LIMIT):
     # a flood of slow clients then costs a 503, not the worker.
     concurrency_limit: int = 1000
+    # Texts to applicants on each status change, for those who asked (service/sms.py):
+    # SMS_PROVIDER "log" writes them to the log with the phone masked; "tencent" sends them
+    # through Tencent Cloud SMS (SendSms, API 3.0) with the bureau's approved signature
+    # (SMS_SIGN) and template (SMS_TEMPLATE_ID) under SMS_APP_ID, signed with
+    # SMS_SECRET_ID/SMS_SECRET_KEY, at SMS_ENDPOINT in SMS_REGION.
+    sms_provider: str = "log"
+    sms_endpoint: str = "https://sms.tencentcloudapi.com"
+    sms_region: str = "ap-guangzhou"
+    sms_secret_id: str = ""
+    sms_secret_key: str = ""
+    sms_app_id: str = ""
+    sms_sign: str = ""
+    sms_template_id: str = ""
+    # Seconds between the sender's passes over the outbox (SMS_INTERVAL), in each worker.
+    sms_interval: float = 2.0
 
     @property
     def hosts(self) -> list[str]:
@@ -103,6 +118,15 @@ class Settings:
             allowed_hosts=tuple(h.strip().lower() for h in e.get("ALLOWED_HOSTS", "").split(",")
                                 if h.strip()),
             submit_limit=e.get("SUBMIT_LIMIT", base.submit_limit).strip(),
+            sms_provider=e.get("SMS_PROVIDER", base.sms_provider).strip().lower(),
+            sms_endpoint=e.get("SMS_ENDPOINT", base.sms_endpoint).strip().rstrip("/"),
+            sms_region=e.get("SMS_REGION", base.sms_region).strip(),
+            sms_secret_id=e.get("SMS_SECRET_ID", "").strip(),
+            sms_secret_key=e.get("SMS_SECRET_KEY", "").strip(),
+            sms_app_id=e.get("SMS_APP_ID", "").strip(),
+            sms_sign=e.get("SMS_SIGN", "").strip(),
+            sms_template_id=e.get("SMS_TEMPLATE_ID", "").strip(),
+            sms_interval=_seconds(e, "SMS_INTERVAL", base.sms_interval),
         )
         return replace(s, **overrides)
 
@@ -133,6 +157,21 @@ class Settings:
         problem = check_keys(self.data_keys)
         if problem:
             raise ConfigError(problem)
+        if self.sms_provider not in ("log", "tencent"):
+            raise ConfigError(f"SMS_PROVIDER must be log or tencent, not {self.sms_provider!r}")
+        if self.sms_provider == "tencent":
+            missing = [name for name, value in (
+                ("SMS_SECRET_ID", self.sms_secret_id), ("SMS_SECRET_KEY", self.sms_secret_key),
+                ("SMS_APP_ID", self.sms_app_id), ("SMS_SIGN", self.sms_sign),
+                ("SMS_TEMPLATE_ID", self.sms_template_id), ("SMS_REGION", self.sms_region))
+                if not value]
+            if missing:
+                raise ConfigError("SMS_PROVIDER=tencent needs " + ", ".join(missing)
+                                  + " (the bureau's approved signature and template: README)")
+            if not self.sms_endpoint.startswith("https://" if self.production
+                                                else ("https://", "http://")):
+                raise ConfigError("SMS_ENDPOINT must be an https:// address (http:// only "
+                                  "outside production, for a local stand-in)")
         if self.database_url.split("://", 1)[0] not in ("sqlite", "postgres", "postgresql"):
             raise ConfigError("DATABASE_URL must start with sqlite://, postgres:// or postgresql://")
         return self
@@ -149,6 +188,20 @@ def _whole(environ: Mapping[str, str], name: str, default: int) -> int:
     if not text.isascii() or not text.isdigit() or int(text) == 0:
         raise ConfigError(f"{name} must be a whole number above 0, not {text!r}")
     return int(text)
+
+
+def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
+    """A number of seconds > 0 from the environment, or a ConfigError naming the variable."""
+    text = environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < 86400:
+        raise ConfigError(f"{name} must be a number of seconds above 0, not {text!r}")
+    return value
 
 
 def durable(database_url: str) -> str:

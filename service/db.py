@@ -49,17 +49,19 @@ async def database_ok() -> bool:
 
 
 async def rotate_keys(vault: Vault) -> tuple[int, int]:
-    """Re-encrypt every application's and call-back request's personal data, and every
-    staff account's second-factor secrets, under the newest data key.
+    """Re-encrypt every application's and call-back request's personal data (and the phone
+    kept apart for texts, on the application and on each queued text), and every staff
+    account's second-factor secrets, under the newest data key.
 
     Returns (re-encrypted, unreadable). Each row is written with a compare-and-set on its old
     token, so it is safe to run while the service is up. Unreadable rows (sealed with a key
     no longer configured) are counted and left as they are.
     """
-    from .models import Application, Callback, Staff
+    from .models import Application, Callback, SmsMessage, Staff
 
     rotated = unreadable = 0
-    for model, column in ((Application, "sealed"), (Callback, "sealed"),
+    for model, column in ((Application, "sealed"), (Application, "sms_phone"),
+                          (Callback, "sealed"), (SmsMessage, "phone"),
                           (Staff, "totp_sealed"), (Staff, "totp_pending")):
         done, lost = await _rotate_column(vault, model, column)
         rotated, unreadable = rotated + done, unreadable + lost

@@ -8,6 +8,8 @@ hashes that let the service recognise a phone number or an ID number without sto
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -56,6 +58,13 @@ class Application(Model):
     idem_key = fields.CharField(max_length=32, null=True)
     idem_fingerprint = fields.CharField(max_length=32, default="")
     message = fields.TextField(default="")  # the staff's latest message to the applicant
+    # The phone alone, sealed under the data keys, when the applicant asked for a text on
+    # each status change ("" = no texts): copied into each SmsMessage, so that a status
+    # change queues one without decrypting anything (service/sms.py).
+    sms_phone = fields.TextField(default="", db_default="")
+    # 到账了吗: the applicant's latest answer after approval (NULL = not answered) and when.
+    received = fields.BooleanField(null=True)
+    received_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
     closed_at = fields.DatetimeField(null=True)
@@ -216,3 +225,37 @@ class Callback(Model):
 
     class Meta:
         table = "callback"
+
+
+class SmsMessage(Model):
+    """One text to an applicant about a status change: the outbox row, written in the same
+    transaction as the change, delivered by the sender (service/sms.py).
+
+    ``key`` is passed to the provider with the message; ``lease_ms`` is until when the
+    worker that claimed the row may send it before another may try (a killed worker's row
+    is sent after its lease ends); ``claim`` names that claim, so that only the claimant
+    marks the row. The two times the sender compares in SQL (``due_ms``, ``lease_ms``) are
+    milliseconds since the epoch: SQLite compares stored times as text, and Tortoise writes
+    a row's times in Beijing time on INSERT but as given (UTC) on UPDATE.
+    """
+
+    id = fields.IntField(primary_key=True)
+    application: fields.ForeignKeyRelation[Application] = fields.ForeignKeyField(
+        "models.Application", related_name="texts", on_delete=fields.CASCADE)
+    key = fields.CharField(max_length=32, unique=True)
+    phone = fields.TextField()  # sealed under the data keys, like Application.sealed
+    text = fields.CharField(max_length=200)  # the message as the log provider writes it
+    params: Any = fields.JSONField()  # the template's values: program, status, reference, next
+    status = fields.CharField(max_length=8, default="pending")  # pending | sent | failed
+    attempts = fields.IntField(default=0)
+    due_ms = fields.BigIntField()
+    lease_ms = fields.BigIntField(null=True)
+    claim = fields.CharField(max_length=32, default="")
+    error = fields.CharField(max_length=200, default="")  # the last failure, no phone in it
+    provider_ref = fields.CharField(max_length=64, default="")
+    created_at = fields.DatetimeField()
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "sms_message"
+        indexes = (("status", "due_ms"),)

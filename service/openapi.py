@@ -116,6 +116,12 @@ PATHS: dict[str, dict[str, Op]] = {
         errors={"400": "不是有效的 JSON，或提交编号不对",
                 "422": "有一项不对，或没有勾选同意；errors 里说明每一项",
                 "429": "这个地址提交得太多了，Retry-After 秒后再试"})},
+    "/api/applications/{reference}/received": {"post": op(
+        "answerReceived", "到账了吗：审核通过以后，告诉我们钱或服务到了没有（同一个回答可以重复发）",
+        {"200": _json("ApplicationStatus", "办理进度，带上这次的回答")},
+        params=[REFERENCE], body="ReceivedRequest",
+        errors={"404": "编号或手机号不对（两种情况回答一样）", "409": "还没有审核通过",
+                "429": "试错太多次，Retry-After 秒后再试"})},
     "/api/staff/login": {"post": op(
         "staffLogin", "工作人员登录（设置会话 cookie）", {"200": _json("Me", "已登录")},
         body="LoginRequest", errors={"401": "用户名、密码或验证码不对（几种情况回答一样）",

@@ -24,13 +24,13 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from . import bodies, clock, engine, selfcheck, workflow
+from . import applications, bodies, clock, engine, selfcheck, sms, workflow
 from .bodies import QueueQuery
 from .catalog import Catalog
 from .errors import ApiError
 from .facts import DISTRICT_LABELS
 from .identity import clean_id_number, clean_phone, compact, mask_id, mask_phone, plain_text
-from .models import Application, ApplicationEvent
+from .models import Application, ApplicationEvent, SmsMessage
 from .pii import InvalidToken, Vault
 from .reference import display, normalize
 from .staff import Session, audit, forbidden, now
@@ -239,7 +239,26 @@ def row(app: Application, catalog: Catalog, vault: Vault) -> dict[str, Any]:
         "campaign": app.campaign,
         "submitted_at": local(app.created_at),
         "updated_at": local(app.updated_at),
+        "received": app.received,
+        "follow_up": follow_up(app),
     }
+
+
+def follow_up(app: Application) -> bool:
+    """到账了吗 answered 还没到 more than 30 days after approval: staff should call."""
+    return (app.status == workflow.APPROVED and app.received is False
+            and app.received_at is not None and app.closed_at is not None
+            and app.received_at - app.closed_at > applications.FOLLOW_UP_AFTER)
+
+
+async def failed_texts(apps: list[Application]) -> set[int]:
+    """Which of ``apps`` have a text that could not be sent (one query)."""
+    if not apps:
+        return set()
+    ids: list[int] = await SmsMessage.filter(
+        application_id__in=[a.id for a in apps], status=sms.FAILED).values_list(
+        "application_id", flat=True)  # type: ignore[assignment]
+    return set(ids)
 
 
 # What a reviewer sees of another application with the same ID number (schemas.Conflict)
@@ -276,8 +295,9 @@ async def queue(session: Session, filters: Filters, catalog: Catalog, vault: Vau
     if wanted.kind == "id_number" and wanted.value and not total:
         note = ID_OPEN_ONLY
     clash = await conflicts(apps)
-    return {"applications": [{**row(a, catalog, vault), "identity_conflict": a.id in clash}
-                             for a in apps],
+    unsent = await failed_texts(apps)
+    return {"applications": [{**row(a, catalog, vault), "identity_conflict": a.id in clash,
+                              "sms_failed": a.id in unsent} for a in apps],
             "page": filters.page, "per_page": PER_PAGE, "total": total,
             "match": wanted.kind, "note": note}
 
@@ -315,6 +335,7 @@ async def detail(session: Session, app: Application, catalog: Catalog, vault: Va
                  "to_text": workflow.LABELS[e.to_status], "message": e.message}
                 for e in events]
     out = row(app, catalog, vault)
+    texts = await SmsMessage.filter(application_id=app.id).order_by("created_at", "id")
     # The other applications with this ID number are shown to this district's reviewer even
     # when they were sent to another district (masked: enough to tell them apart and call).
     others = (await conflicts([app])).get(app.id, [])
@@ -335,6 +356,11 @@ async def detail(session: Session, app: Application, catalog: Catalog, vault: Va
         history=history,
         allowed=workflow.next_statuses(app.status),
         purged=not app.sealed,
+        notify_sms=bool(app.sms_phone),
+        texts=[sms.describe(t) for t in texts],
+        sms_failed=any(t.status == sms.FAILED for t in texts),
+        received_text=RECEIVED_TEXT[app.received],
+        received_at=local(app.received_at),
     )
     return out
 
@@ -344,8 +370,13 @@ async def reveal(session: Session, app: Application) -> None:
     await audit(session.username, "reveal", app.reference)
 
 
-async def change_status(session: Session, app: Application, new: str, note: str) -> Application:
-    """Move an application on, if the move is allowed, with a message to the applicant.
+RECEIVED_TEXT = {None: "还没回答", True: "到了", False: "还没到"}
+
+
+async def change_status(session: Session, app: Application, new: str, note: str,
+                        catalog: Catalog) -> Application:
+    """Move an application on, if the move is allowed, with a message to the applicant,
+    and a text about it when they asked for texts (queued in the same transaction).
 
     A compare-and-set on the current status: two reviewers acting at once cannot both win.
     """
@@ -379,6 +410,8 @@ async def change_status(session: Session, app: Application, new: str, note: str)
                            "这份申请刚被别人改过了，请刷新后再看。")
         await ApplicationEvent.create(application_id=app.id, actor=f"staff:{session.username}",
                                       from_status=app.status, to_status=new, message=note, at=t)
+        program = catalog.by_slug.get(app.program)
+        await sms.enqueue(app, new, program.data.title if program else app.program)
     await audit(session.username, "status", app.reference, f"{app.status}->{new}")
     return await Application.get(id=app.id)
 
@@ -467,5 +500,24 @@ async def purge(older_than: dt.timedelta, actor: str = "system") -> int:
         await Application.filter(id__in=ids).update(sealed="", phone_hash="", message="",
                                                     idem_fingerprint="", purged_at=now())
         await ApplicationEvent.filter(application_id__in=ids).update(message="")
+        await Application.filter(id__in=ids).update(sms_phone="")
+        await SmsMessage.filter(application_id__in=ids).update(phone="")
     await audit(actor, "purge", "", f"{len(ids)} applications closed before {local(cutoff)}")
     return len(ids)
+
+
+async def follow_ups(session: Session, catalog: Catalog, vault: Vault) -> dict[str, Any]:
+    """Whom to call: approved applications whose applicant said 还没到 more than 30 days
+    after approval, and applications with a text that could not be sent. Within the
+    reviewer's district; newest answer first."""
+    q = _scoped(session, Filters())
+    assert q is not None  # no district asked: a reviewer gets their own
+    waiting = [a for a in await q.filter(status=workflow.APPROVED, received=False)
+               .order_by("-received_at", "-id") if follow_up(a)]
+    unsent_ids = await SmsMessage.filter(status=sms.FAILED).values_list("application_id",
+                                                                          flat=True)
+    unsent = await q.filter(id__in=sorted(set(unsent_ids))).order_by("-updated_at", "-id") \
+        if unsent_ids else []
+    return {"not_received": [{**row(a, catalog, vault), "approved_at": local(a.closed_at),
+                              "received_at": local(a.received_at)} for a in waiting],
+            "sms_failed": [{**row(a, catalog, vault), "sms_failed": True} for a in unsent]}

@@ -209,6 +209,10 @@ class ApplicationStatus(_Out):
     reference_display: str = ""
     program: str = ""
     documents: list[str] = []
+    notify_sms: bool = False     # texts on each status change, as asked on the form
+    ask_received: bool = False   # approved: the page asks 到账了吗
+    received: bool | None = None
+    received_at: str | None = None
 
 
 class Conflict(_Out):
@@ -240,6 +244,9 @@ class StaffApplication(_Out):
     updated_at: str = ""
     identity_conflict: bool = False  # shares its ID number with another open application
     conflicts: list[Conflict] = []   # those applications (one application's page only)
+    received: bool | None = None     # 到账了吗, the applicant's latest answer after approval
+    follow_up: bool = False          # said 还没到 more than 30 days after approval
+    sms_failed: bool = False         # a text about it could not be sent
 
 
 class Me(_Out):
@@ -321,6 +328,7 @@ class CampaignRow(_Out):
     checks: int
     applications: int
     approved: int
+    received: int = 0
 
 
 class Campaigns(_Out):

@@ -70,7 +70,8 @@ BUSINESS_RULES = {"submitApplication", "submitCallback", "staffCallbacks", "staf
                   "getApplication", "staffLogin", "staffApplications",
                   "staffExport", "staffApplication", "staffSetStatus", "staffReveal",
                   "staffAudit", "staffCreateAccount", "staffDisableAccount",
-                  "staffCreateCampaign", "staffCampaign", "staffRetireCampaign"}
+                  "staffCreateCampaign", "staffCampaign", "staffRetireCampaign",
+                  "answerReceived"}
 
 
 @schema.parametrize()

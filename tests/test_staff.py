@@ -345,7 +345,7 @@ async def test_two_reviewers_changing_one_application_at_once_cannot_both_win(ap
     await c2.aclose()
 
 
-async def test_a_change_based_on_a_stale_view_is_refused(people, client):
+async def test_a_change_based_on_a_stale_view_is_refused(people, client, catalog):
     """Both reviewers opened the application while it was new; the second to save loses."""
     from service.models import Staff
     from service.staff import Session
@@ -354,9 +354,9 @@ async def test_a_change_based_on_a_stale_view_is_refused(people, client):
     first_view = await Application.get(reference=a["reference"])
     second_view = await Application.get(reference=a["reference"])
     teng = Session(await Staff.get(username="teng"), "x", 0)
-    await review.change_status(teng, first_view, "in_review", "")
+    await review.change_status(teng, first_view, "in_review", "", catalog)
     with pytest.raises(review.ApiError) as refused:
-        await review.change_status(teng, second_view, "withdrawn", "")
+        await review.change_status(teng, second_view, "withdrawn", "", catalog)
     assert refused.value.code == "status_changed"
     assert (await Application.get(reference=a["reference"])).status == "in_review"
 

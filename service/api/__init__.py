@@ -13,6 +13,7 @@ routes = [
     Route("/applications", applications.submit, methods=["POST"]),
     Route("/applications/{reference}", applications.lookup, methods=["GET"]),
     Route("/callbacks", callbacks.submit, methods=["POST"]),
+    Route("/applications/{reference}/received", applications.received, methods=["POST"]),
     Route("/staff/login", staff.login, methods=["POST"]),
     Route("/staff/logout", staff.logout, methods=["POST"]),
     Route("/staff/me", staff.me, methods=["GET"]),

@@ -16,6 +16,7 @@ from starlette.responses import Response
 from .. import applications, bodies, campaigns, clock
 from ..errors import ApiError
 from ..identity import clean_phone
+from ..models import Application
 from ..reference import normalize
 from ..responses import JSON
 from ..throttle import client_of
@@ -62,11 +63,14 @@ async def submit(request: Request) -> Response:
     return JSON(body, 201, headers={"Location": f"/api/applications/{sent.app.reference}"})
 
 
-async def lookup(request: Request) -> Response:
+async def _applicants(request: Request, raw_phone: str | None) -> Application:
+    """The application at this reference, for the phone it was sent with; the status
+    lookup's checks and throttles (a wrong phone counts as a failed lookup, whichever
+    operation it came with)."""
     state = request.app.state
     client = client_of(request, state.vault)
     await state.lookup_throttle.check(client)
-    phone, problem = clean_phone(request.query_params.get("phone"))
+    phone, problem = clean_phone(raw_phone)
     if problem:
         raise ApiError(422, "invalid_phone", problem, [{"field": "phone", "message": problem}])
     reference, problem = normalize(request.path_params["reference"])
@@ -84,4 +88,17 @@ async def lookup(request: Request) -> Response:
         await state.lookup_ref_throttle.add(this)
         raise ApiError(404, "application_not_found",
                        "没有找到这份申请。请核对申请编号和手机号（要用申请时填的手机号）。")
-    return JSON(await applications.status(app, state.catalog))
+    return app
+
+
+async def lookup(request: Request) -> Response:
+    app = await _applicants(request, request.query_params.get("phone"))
+    return JSON(await applications.status(app, request.app.state.catalog))
+
+
+async def received(request: Request) -> Response:
+    """到账了吗: POST /api/applications/{reference}/received with phone and received."""
+    req = bodies.decode(bodies.ReceivedRequest, decode_object(await json_bytes(request)))
+    app = await _applicants(request, req.phone)
+    app = await applications.answer_received(app, req.received)
+    return JSON(await applications.status(app, request.app.state.catalog))

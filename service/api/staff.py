@@ -95,8 +95,8 @@ async def set_status(request: Request) -> Response:
     session = await changing(request)
     req = bodies.decode(StatusChange, decode_object(await json_bytes(request)))
     app = await review.find(session, request.path_params["reference"])
-    app = await review.change_status(session, app, req.status, req.note)
     state = request.app.state
+    app = await review.change_status(session, app, req.status, req.note, state.catalog)
     return JSON(await review.detail(session, app, state.catalog, state.vault, today()))
 
 

@@ -168,7 +168,8 @@ async def set_status(request: Request) -> Response:
     app = await review.find(session, request.path_params["reference"])
     try:
         req = bodies.decode(StatusChange, fields_of(form), lax=True)
-        await review.change_status(session, app, req.status, req.note)
+        await review.change_status(session, app, req.status, req.note,
+                                   request.app.state.catalog)
     except ApiError as e:
         if e.status not in (409, 422):
             raise
@@ -207,6 +208,15 @@ async def callback_done(request: Request) -> Response:
             raise
         return await _callbacks(request, session, e.message, e.status)
     return RedirectResponse("/staff/callbacks", 303)
+
+
+@console
+async def follow_ups(request: Request) -> Response:
+    """Whom to call: 还没到 a month after approval, and texts that could not be sent."""
+    session = await signed_in(request)
+    state = request.app.state
+    data = await review.follow_ups(session, state.catalog, state.vault)
+    return page(request, "follow_ups.html", me=request.state.me, data=data)
 
 
 @console
@@ -385,6 +395,7 @@ routes = [
     Route("/applications/{reference}/status", set_status, methods=["POST"]),
     Route("/callbacks", callbacks_page, methods=["GET"]),
     Route("/callbacks/{id}/done", callback_done, methods=["POST"]),
+    Route("/follow-ups", follow_ups, methods=["GET"]),
     Route("/summary", summary, methods=["GET"]),
     Route("/audit", audit, methods=["GET"]),
     Route("/accounts", accounts_page, methods=["GET", "POST"]),

@@ -175,6 +175,13 @@
     note.input.value = draft.note;
     card.appendChild(note.wrap);
 
+    /* Texts on each status change, only when asked for (service/sms.py). */
+    var srow = el("label", { "class": "jy-check-row", "for": "jy-sms" });
+    var sbox = el("input", { type: "checkbox", id: "jy-sms" });
+    sbox.checked = !!draft.notify_sms;
+    srow.appendChild(sbox); srow.appendChild(el("span", null, "办理进度有变化时，给我发短信（免费）"));
+    card.appendChild(srow);
+
     var consentBox = el("div", { "class": "jy-consent" });
     consentBox.appendChild(el("h3", null, "个人信息说明"));
     var ul = el("ul");
@@ -202,6 +209,7 @@
       draft.district = picked ? picked.value : "";
       draft.note = note.input.value.trim();
       draft.consent = cbox.checked;
+      draft.notify_sms = sbox.checked;
       save();
     }
     function validate() {
@@ -257,7 +265,8 @@
     var dl = el("dl", { "class": "jy-summary-list" });
     [["申请", program.title], ["姓名", draft.name], ["身份证号", draft.id_number],
      ["手机号", draft.phone], ["所在区（市）", districtLabel(draft.district)],
-     ["备注", draft.note || "（没有）"]].forEach(function (row) {
+     ["备注", draft.note || "（没有）"],
+     ["短信通知", draft.notify_sms ? "要，进度有变化时发短信" : "不要"]].forEach(function (row) {
       dl.appendChild(el("dt", null, row[0])); dl.appendChild(el("dd", null, row[1]));
     });
     card.appendChild(dl);
@@ -283,6 +292,7 @@
                  answers: draft.answers };
     if (draft.note) body.note = draft.note;
     if (draft.campaign) body.campaign = draft.campaign;
+    if (draft.notify_sms) body.notify_sms = true;
     JY.request(API, "POST", "/applications", body, { "Idempotency-Key": draft.key }).then(function (r) {
       sending = false;
       done(r);
@@ -333,7 +343,7 @@
     draft = { program: item.body.program, name: item.body.name, id_number: item.body.id_number,
               phone: item.body.phone, district: item.body.district, note: item.body.note || "",
               consent: item.body.consent, key: newKey(), answers: item.body.answers || {},
-              campaign: item.body.campaign || "" };
+              campaign: item.body.campaign || "", notify_sms: !!item.body.notify_sms };
     save();
     form(data.errors, data.message);
     return true;

@@ -46,14 +46,14 @@
   function look(ref, phone, card, msg) {
     msg.textContent = "正在查询……";
     JY.request(API, "GET", "/applications/" + encodeURIComponent(ref) + "?phone=" + encodeURIComponent(phone))
-      .then(show)
+      .then(function (s) { show(s, phone); })
       .catch(function (err) {
         if (!err.data) { msg.textContent = "网络不太好，暂时查不了。请稍后再点“查询”。"; return; }
         ask(err.data.message, { ref: ref, phone: phone });
       });
   }
 
-  function show(s) {
+  function show(s, phone, said) {
     clear();
     var card = el("div", { "class": "jy-card jy-result " + (COLORS[s.status] || "") });
     card.appendChild(el("p", { "class": "jy-help" }, s.program_title + " · 编号 " + s.reference_display));
@@ -67,7 +67,9 @@
     }
     card.appendChild(el("h3", null, "下一步"));
     card.appendChild(el("p", null, s.next_step));
+    if (s.notify_sms) card.appendChild(el("p", { "class": "jy-help" }, "进度有变化时，会给你发短信。"));
     root.appendChild(card);
+    if (s.ask_received) root.appendChild(arrived(s, phone, said));
 
     var hist = el("div", { "class": "jy-card" });
     hist.appendChild(el("h3", null, "办理记录"));
@@ -84,7 +86,42 @@
     }
     root.appendChild(hist);
     root.appendChild(button("查另一份", "", function () { ask(); }));
-    h.focus();
+    var q = document.getElementById("jy-arrived-q");
+    if (said != null && q) { q.setAttribute("tabindex", "-1"); q.focus(); } else h.focus();
+  }
+
+  /* 到账了吗: after approval, two big buttons; the answer goes to the server with the
+   * same phone, and can be given again (还没到 today, 到了 next week). */
+  function arrived(s, phone, said) {
+    var box = el("div", { "class": "jy-card jy-arrived" });
+    box.appendChild(el("h3", { id: "jy-arrived-q" }, s.received === true ? "谢谢你告诉我们：已经到了" : "钱或服务到了吗？"));
+    if (s.received === false) {
+      box.appendChild(el("p", null, "你说还没到。一般通过后30天内到账。过了30天还没到，请再来点一次“还没到”，工作人员会打电话问你。"));
+    } else if (s.received !== true) {
+      box.appendChild(el("p", { "class": "jy-help" }, "告诉我们一声，帮我们把事办好。"));
+    }
+    var msg = el("p", { "class": "jy-sending", role: "status" }, said || "");
+    if (s.received !== true) {
+      var nav = el("div", { "class": "jy-choices", role: "group", "aria-labelledby": "jy-arrived-q" });
+      var sending = false;
+      [["到了", true], ["还没到", false]].forEach(function (b) {
+        nav.appendChild(button(b[0], b[1] ? "md-button--primary" : "", function () {
+          if (sending) return;
+          sending = true;
+          msg.textContent = "正在提交……";
+          JY.request(API, "POST", "/applications/" + encodeURIComponent(s.reference) + "/received",
+                     { phone: phone, received: b[1] })
+            .then(function (again) { show(again, phone, b[1] ? "" : "收到了，谢谢。"); })
+            .catch(function (err) {
+              sending = false;
+              msg.textContent = err.data ? err.data.message : "网络不太好，没有提交上。请稍后再点一次。";
+            });
+        }));
+      });
+      box.appendChild(nav);
+    }
+    box.appendChild(msg);
+    return box;
   }
 
   ask();
