@@ -184,14 +184,17 @@ def _restore_sqlite(src: Path, target: str) -> Copy:
                           "to restore into")
     with closing(_sqlite(src, "ro")) as source:
         try:
-            applications, migration = _sqlite_contents(source)
             (check,) = source.execute("PRAGMA quick_check").fetchone()
+        except sqlite3.DatabaseError as e:  # e.g. cut short: "database disk image is malformed"
+            check = str(e)
+        if check != "ok":
+            raise BackupError(f"{src} is damaged (SQLite: {check}); restore an older backup. "
+                              "Nothing was changed.")
+        try:
+            applications, migration = _sqlite_contents(source)
         except sqlite3.DatabaseError as e:
             raise BackupError(f"{src} is a SQLite database but not a backup of this service "
                               f"({e}). Nothing was changed.") from None
-        if check != "ok":
-            raise BackupError(f"{src} is damaged (SQLite quick_check: {check}); restore an "
-                              "older backup. Nothing was changed.")
         Path(target).parent.mkdir(parents=True, exist_ok=True)
         with closing(sqlite3.connect(target, timeout=30)) as dest:
             try:
@@ -342,9 +345,13 @@ async def _restore_postgres(src: Path, pg: _Postgres) -> Copy:
                               "migrate`.")
         # --clean: the empty tables a `migrate` may have made give way to the backup's; all
         # in one transaction, so a failure leaves the target as it was
-        await pg.run("pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges",
-                     "--single-transaction", "--exit-on-error", "--dbname", pg.database,
-                     str(src))
+        try:
+            await pg.run("pg_restore", "--clean", "--if-exists", "--no-owner",
+                         "--no-privileges", "--single-transaction", "--exit-on-error",
+                         "--dbname", pg.database, str(src))
+        except BackupError as e:
+            raise BackupError(f"{e}. Nothing was changed (the restore is one transaction); "
+                              "is the backup whole?") from None
         contents = await _postgres_contents(conn)
     finally:
         await conn.close()
