@@ -131,6 +131,44 @@ def cmd_rotate_keys(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _size(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{max(1, round(n / 1024))} KB"
+
+
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    from .backup import BackupError, backup
+
+    try:
+        made = backup(settings, Path(args.out))
+    except BackupError as e:
+        print(f"backup: {e}", file=sys.stderr)
+        return 1
+    print(f"backup: wrote {made.file} ({_size(made.size)}, {made.applications} application(s), "
+          f"migrations up to {made.migration})")
+    print("backup: the keys are not in it: keep DATA_KEYS and LOOKUP_KEY apart from the "
+          "backups, or it cannot be read", file=sys.stderr)
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    from .backup import BackupError, restore
+
+    try:
+        put = restore(settings, Path(args.file))
+    except BackupError as e:
+        print(f"restore: {e}", file=sys.stderr)
+        return 1
+    print(f"restore: {put.applications} application(s) restored from {put.file} "
+          f"(migrations up to {put.migration})")
+    print("restore: now run `python -m service migrate`, and serve with the DATA_KEYS and "
+          "LOOKUP_KEY the backup was made under", file=sys.stderr)
+    return 0
+
+
 def _with_db(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
     """Run ``work()`` (a coroutine function) with the ORM connected, then disconnect."""
     import asyncio
@@ -324,6 +362,14 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_serve)
 
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    p = sub.add_parser("backup", help="copy the database to a file, safe while serving "
+                       "(SQLite: online backup; PostgreSQL: pg_dump)")
+    p.add_argument("--out", required=True, help="the backup file (written whole or not at all)")
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("restore", help="restore a backup into the empty database DATABASE_URL "
+                       "names")
+    p.add_argument("file", help="a file written by `backup`")
+    p.set_defaults(func=cmd_restore)
     sub.add_parser("new-key", help="print a new data key for DATA_KEYS").set_defaults(
         func=cmd_new_key)
     sub.add_parser("rotate-keys", help="re-encrypt personal data under the first of DATA_KEYS"

@@ -94,6 +94,14 @@ class Settings:
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite:")
 
+    @property
+    def sqlite_file(self) -> str:
+        """The SQLite database's path as DATABASE_URL gives it (":memory:" for none); "" on
+        PostgreSQL."""
+        if not self.is_sqlite:
+            return ""
+        return self.database_url.split("://", 1)[1].split("?", 1)[0]
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         e = os.environ if environ is None else environ

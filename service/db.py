@@ -16,10 +16,9 @@ TORTOISE_ORM = tortoise_config(Settings.from_env().database_url)
 
 
 def ensure_sqlite_dir(settings: Settings) -> None:
-    if settings.is_sqlite:
-        path = settings.database_url.split("://", 1)[1].split("?", 1)[0]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    path = settings.sqlite_file
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
 async def migrate_async(settings: Settings) -> None:
