@@ -9,8 +9,8 @@ import subprocess
 import sys
 
 import pytest
-from servers import get as _get
-from servers import served as serving
+from liveserver import fetch as _get
+from liveserver import served as serving
 from testdb import PG_URL
 
 from service.config import ROOT, Settings
@@ -86,8 +86,7 @@ def test_check_content_names_the_file_and_field(tmp_path):
 @pytest.fixture(params=["sqlite"] + (["postgres"] if PG_URL else []))
 def served(request, tmp_path):
     url = f"sqlite://{tmp_path / 'srv.sqlite3'}" if request.param == "sqlite" else PG_URL
-    with serving({"DATABASE_URL": url, "SUBMIT_LIMIT": "100000/600"},
-                 log=tmp_path / "server.log") as base:
+    with serving(url, log=tmp_path / "server.log") as base:
         yield base, url
 
 
@@ -267,8 +266,7 @@ def test_campaign_create_prints_the_link_and_writes_the_print_files(tmp_path):
 def test_client_addresses_come_from_proxies_only_when_trusted(tmp_path, trusted):
     """A guesser cannot dodge the lookup throttle with a made-up X-Forwarded-For, unless it
     comes through a proxy named in TRUSTED_PROXIES (which then tells clients apart)."""
-    env = {"DATABASE_URL": f"sqlite://{tmp_path / 'p.sqlite3'}", "TRUSTED_PROXIES": trusted}
-    with serving(env) as base:
+    with serving(f"sqlite://{tmp_path / 'p.sqlite3'}", TRUSTED_PROXIES=trusted) as base:
         ref = new_reference()  # well formed, and no one's: every lookup fails
         statuses = [_get(f"{base}/api/applications/{ref}?phone=13800138000",
                          **{"X-Forwarded-For": f"203.0.113.{i}"})[0] for i in range(12)]

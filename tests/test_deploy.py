@@ -9,8 +9,9 @@ import json
 import time
 
 import pytest
+from liveserver import ROOT, nginx_front, served
+from liveserver import fetch as get
 from people import form, key
-from servers import ROOT, get, nginx_front, served
 
 SITE = ROOT / "build" / "site"
 SECURITY = ("content-security-policy", "x-content-type-options", "referrer-policy",
@@ -20,8 +21,7 @@ SECURITY = ("content-security-policy", "x-content-type-options", "referrer-polic
 @pytest.fixture(scope="module")
 def shape(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("shape")
-    with served({"DATABASE_URL": f"sqlite://{tmp / 'db.sqlite3'}",
-                 "SUBMIT_LIMIT": "100000/600"}, log=tmp / "server.log") as worker:
+    with served(f"sqlite://{tmp / 'db.sqlite3'}", log=tmp / "server.log") as worker:
         upstream = worker.removeprefix("http://")
         # a tight submission limit, so that a dozen quick posts meet it
         with nginx_front(tmp / "nginx", upstream, submit_rate="1r/m", submit_burst=3,
