@@ -103,9 +103,51 @@ class Office(_Out):
     note: str = ""
 
 
+class ChecklistItem(_Out):
+    """One line of what to bring: ``photo`` says whether a photo of it can be sent."""
+
+    id: str
+    name: str
+    photo: bool
+
+
+class PhotoInfo(_Out):
+    """A photo sent for a checklist item (never its bytes, except to staff, one by one)."""
+
+    id: int
+    document: str
+    size: int
+    width: int
+    height: int
+    at: str
+
+
+class ChecklistStatus(ChecklistItem):
+    """A checklist item on the status page: the photos sent, and whether staff asked."""
+
+    asked: bool = False
+    photos: list[PhotoInfo] = []
+
+
+class UploadReceipt(_Out):
+    """POST /api/applications/{reference}/documents: the photo, and the checklist now."""
+
+    reference: str
+    document: str
+    document_name: str
+    photo: PhotoInfo
+    checklist: list[ChecklistStatus]
+
+
+class StaffPhoto(PhotoInfo):
+    document_name: str = ""
+    url: str = ""
+
+
 class ProgramDetail(Program):
     facts: list[Figure] = []
     documents: list[str] = []
+    checklist: list[ChecklistItem] = []
     offices: list[Office] = []
     conditions: list[str] = []
     rules: list[Rule] = []
@@ -187,6 +229,7 @@ class Receipt(_Out):
     documents: list[str]
     offices: list[Office]
     status_url: str
+    checklist: list[ChecklistItem] = []
 
 
 class HistoryEntry(_Out):
@@ -209,6 +252,8 @@ class ApplicationStatus(_Out):
     reference_display: str = ""
     program: str = ""
     documents: list[str] = []
+    checklist: list[ChecklistStatus] = []
+    asked_document: str = ""  # the checklist item staff asked for (need_info), or ""
 
 
 class Conflict(_Out):
@@ -240,6 +285,8 @@ class StaffApplication(_Out):
     updated_at: str = ""
     identity_conflict: bool = False  # shares its ID number with another open application
     conflicts: list[Conflict] = []   # those applications (one application's page only)
+    photos: list[StaffPhoto] = []    # photos of documents (one application's page only)
+    asked_document: str = ""
 
 
 class Me(_Out):
@@ -296,4 +343,5 @@ class Entries(_Out):
 
 RESPONSES: tuple[type[_Out], ...] = (
     Error, Program, ProgramDetail, Programs, Question, Questions, CheckResponse, Receipt,
-    ApplicationStatus, StaffApplication, Page, Me, Revealed, Campaigns, Accounts, Entries)
+    ApplicationStatus, StaffApplication, Page, Me, Revealed, Campaigns, Accounts, Entries,
+    UploadReceipt)

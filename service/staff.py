@@ -195,6 +195,7 @@ AUDIT_LABELS = {
     "purge": "删除到期的个人信息", "second_factor": "设置两步验证",
     "recovery_code": "用恢复码登录", "second_factor_reset": "在服务器上重设两步验证",
     "campaign_create": "新建二维码活动", "campaign_retire": "停用二维码活动",
+    "photo_view": "查看材料照片", "photo_denied": "查看材料照片被拒（不在本区或没有这张）",
 }
 
 

@@ -17,12 +17,13 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from .. import bodies, campaigns, facts, printables, qr, review, workflow
+from .. import bodies, campaigns, documents, facts, printables, qr, review, workflow
 from .. import staff as accounts
 from ..bodies import AccountRequest, CampaignRequest, LoginRequest, StatusChange
 from ..clock import today
 from ..errors import ApiError
 from ..models import Campaign
+from ..responses import Photo
 from ..throttle import address_of
 
 HERE = Path(__file__).parent
@@ -155,12 +156,22 @@ async def set_status(request: Request) -> Response:
     app = await review.find(session, request.path_params["reference"])
     try:
         req = bodies.decode(StatusChange, fields_of(form), lax=True)
-        await review.change_status(session, app, req.status, req.note)
+        await review.change_status(session, app, req.status, req.note, req.document,
+                                   request.app.state.catalog)
     except ApiError as e:
         if e.status not in (409, 422):
             raise
         return await _detail(request, session, app, error=e.message, status=e.status)
     return RedirectResponse(f"/staff/applications/{app.reference}", 303)
+
+
+@console
+async def photo(request: Request) -> Response:
+    """One photo of a document (the application's page links each one): audited."""
+    session = await signed_in(request)
+    jpeg = await documents.staff_photo(session, request.path_params["reference"],
+                                       request.path_params["photo"], request.app.state.vault)
+    return Photo(jpeg)
 
 
 @console
@@ -330,6 +341,7 @@ routes = [
     Route("/applications/{reference}", application, methods=["GET"]),
     Route("/applications/{reference}/reveal", reveal, methods=["POST"]),
     Route("/applications/{reference}/status", set_status, methods=["POST"]),
+    Route("/applications/{reference}/photos/{photo}", photo, methods=["GET"]),
     Route("/summary", summary, methods=["GET"]),
     Route("/audit", audit, methods=["GET"]),
     Route("/accounts", accounts_page, methods=["GET", "POST"]),
