@@ -198,6 +198,7 @@ async def staff_photos(app: Application, program: Program | None) -> list[dict[s
     """Every photo of the application for a reviewer's page (the bytes are fetched one by
     one, each fetch audited)."""
     return [{**photo_json(p), "document_name": photo_item(program, p["document"]),
+             "at_text": clock.local_text(p["created_at"]),
              "url": f"/staff/applications/{app.reference}/photos/{p['id']}"}
             for p in await photos_of(app)]
 

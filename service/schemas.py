@@ -141,6 +141,7 @@ class UploadReceipt(_Out):
 
 class StaffPhoto(PhotoInfo):
     document_name: str = ""
+    at_text: str = ""  # Beijing time, as the console shows it
     url: str = ""
 
 
