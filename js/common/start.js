@@ -18,4 +18,5 @@ else ready();
 window.addEventListener("online", flush);
 
 window.JY = { el: el, button: button, clear: clear, request: request, store: store, field: field,
-              campaign: campaign, newKey: newKey, remember: remember, outbox: outbox, data: DATA };
+              campaign: campaign, newKey: newKey, remember: remember, outbox: outbox, data: DATA,
+              shrinkPhoto: shrinkPhoto, sendPhoto: sendPhoto, newPhoto: newPhoto, photoChecklist: photoChecklist };
