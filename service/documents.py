@@ -137,13 +137,13 @@ async def add(app: Application, program: Program, document: str, raw: bytes,
     if spec is None or not spec.photo:
         raise ApiError(422, "unknown_document", "材料清单里没有这一项，请从清单里点“拍照”。",
                        [{"field": "document", "message": "应该是材料清单里的一项。"}])
-    if app.status in workflow.CLOSED or not app.sealed:
-        raise ApiError(409, "application_closed", "这份申请已经办完了，不用再上传材料。")
     fingerprint = _fingerprint(vault, app.reference, document, raw)
     idem = vault.digest("photo-idempotency", app.reference, key) if key else None
     if idem:  # a retry is answered before any decoding; the unique index still decides below
         if (first := await DocumentPhoto.get_or_none(idem_key=idem)) is not None:
             return _replay(first, fingerprint)
+    if app.status in workflow.CLOSED or not app.sealed:
+        raise ApiError(409, "application_closed", "这份申请已经办完了，不用再上传材料。")
     # Counted before the insert, so two uploads at the same moment may pass one over the
     # limit: a bound on storage, not a rule anybody relies on to the photo.
     same: list[str] = list(await DocumentPhoto.filter(application_id=app.id)
