@@ -123,9 +123,10 @@ def cmd_rotate_keys(args: argparse.Namespace, settings: Settings) -> int:
     from .pii import Vault
 
     rotated, unreadable = _with_db(settings, lambda: rotate_keys(Vault.from_settings(settings)))
-    print(f"rotate-keys: re-encrypted {rotated} application(s) under the newest key")
+    print(f"rotate-keys: re-encrypted {rotated} sealed item(s) (applications, photos of "
+          "documents, second factors) under the newest key")
     if unreadable:
-        print(f"rotate-keys: {unreadable} application(s) fit none of DATA_KEYS; "
+        print(f"rotate-keys: {unreadable} sealed item(s) fit none of DATA_KEYS; "
               "put the old key back at the end of DATA_KEYS and run again", file=sys.stderr)
         return 1
     return 0

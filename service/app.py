@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import re
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
@@ -17,19 +18,21 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp
 from tortoise.contrib.starlette import RegisterTortoise
 
-from . import api, campaigns, console, selfcheck, sms, smsproviders, throttle
+from . import api, campaigns, console, documents, selfcheck, sms, smsproviders, throttle
 from .api.check import make_body_checker
 from .catalog import Catalog, load_catalog
 from .config import Settings
 from .db import database_ok
 from .errors import EXCEPTION_HANDLERS, QuietErrors
-from .middleware import BodyLimitMiddleware, HeadersMiddleware, SiteCSP
+from .middleware import BodyLimitMiddleware, HeadersMiddleware, RouteLimit, SiteCSP
 from .pii import Vault
 from .responses import JSON
 from .static import PrecompressedFiles
 from .tally import TallyBuffer
 
 log = logging.getLogger("service")
+# A photo of a document: its own body limit (the file, and a little for the form around it)
+UPLOAD_PATH = re.compile(r"^/api/applications/[^/]+/documents$")
 
 
 async def healthz(request: Request) -> JSON:
@@ -149,7 +152,9 @@ def create_app(
                           www_redirect=False)] if settings.production else []),
             Middleware(HeadersMiddleware, site=SiteCSP(settings.site_dir),
                        hsts=settings.public_base_url.startswith("https://")),
-            Middleware(BodyLimitMiddleware, max_body_size=settings.max_json_body),
+            Middleware(BodyLimitMiddleware, max_body_size=settings.max_json_body,
+                       routes=(RouteLimit(UPLOAD_PATH, settings.max_upload_bytes + 64 * 1024,
+                                          documents.too_big(settings.max_upload_bytes)),)),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,

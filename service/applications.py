@@ -22,7 +22,7 @@ from typing import Any
 import msgspec
 from tortoise.exceptions import IntegrityError
 
-from . import bodies, clock, workflow
+from . import bodies, clock, documents, workflow
 from .bodies import ApplicationRequest
 from .catalog import Catalog, Program
 from .errors import ApiError
@@ -219,7 +219,10 @@ async def status(app: Application, catalog: Catalog) -> dict[str, Any]:
         "submitted_at": _local(app.created_at),
         "updated_at": _local(app.updated_at),
         "history": history(app, events),
-        "documents": list(program.data.documents) if program else [],
+        "documents": [d.name for d in program.data.documents] if program else [],
+        # the checklist with the photos sent for each item, and the one staff asked for
+        "checklist": await documents.checklist(app, program),
+        "asked_document": app.asked_document,
         "notify_sms": bool(app.sms_phone),
         # 到账了吗: asked once approved; the latest answer (null: not answered yet)
         "ask_received": app.status == workflow.APPROVED,

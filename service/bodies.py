@@ -168,6 +168,8 @@ class StatusChange(Body):
 
     status: Annotated[Status, _m("请选新的状态。")]
     note: Annotated[str, _m("留言是一段文字，最多500字。", max_length=500)] = ""
+    document: Annotated[str, _m("缺的材料要从清单里选。", max_length=32,
+                                description="需要补充材料时：缺的是清单里的哪一项（id）")] = ""
 
 
 class AccountRequest(Body):

@@ -123,6 +123,16 @@ class Note(_Strict, frozen=True):
     basis: BasisSpec | None = None
 
 
+class DocumentSpec(_Strict, frozen=True):
+    """One line of what to bring. ``id`` is stable (uploaded photos and a reviewer's "please
+    add" name it); ``photo: false`` marks a line to read, not a paper to photograph
+    (其他材料以窗口要求为准)."""
+
+    id: str
+    name: str
+    photo: bool = True
+
+
 class Office(_Strict, frozen=True):
     name: str
     where: str = ""
@@ -157,7 +167,7 @@ class ProgramData(_Strict, frozen=True):
     conditions: list[dict[str, Any]]
     gets: list[GetsSpec]
     examples: list[Example]
-    documents: list[str]
+    documents: list[DocumentSpec]
     offices: list[Office]
     figures: list[Figure] = []
     notes: list[Note] = []
@@ -244,12 +254,23 @@ class Program:
         return all(s.id == "plan" for s in self.data.sources)
 
     @cached_property
+    def documents_by_id(self) -> dict[str, DocumentSpec]:
+        return {d.id: d for d in self.data.documents}
+
+    @cached_property
+    def checklist(self) -> list[dict[str, Any]]:
+        """What to bring, as the apply form's and status page's checklist: id, name, and
+        whether a photo of it can be sent (built once)."""
+        return [{"id": d.id, "name": d.name, "photo": d.photo} for d in self.data.documents]
+
+    @cached_property
     def where_to_go(self) -> dict[str, Any]:
         """What to bring and where to go, as an application receipt shows it (built once)."""
         return {
             "program": self.slug,
             "program_title": self.data.title,
-            "documents": list(self.data.documents),
+            "documents": [d.name for d in self.data.documents],
+            "checklist": self.checklist,
             "offices": [msgspec.structs.asdict(o) for o in self.data.offices],
         }
 
@@ -277,6 +298,7 @@ class Program:
         out.update(
             facts=[self.figure_json(f, on) for f in d.figures],
             documents=self.where_to_go["documents"],
+            checklist=self.checklist,
             offices=self.where_to_go["offices"],
             conditions=[r.label for r in self.rules],
             rules=[{"label": r.label, "basis": basis_json(r.basis)} for r in self.rules],
@@ -439,6 +461,15 @@ def load_program(path: Path) -> Program:
         dates_ok("in_force", data.in_force.valid_from, data.in_force.valid_until)
     if not data.documents:
         bad("documents", "list what to bring (at least one item)")
+    document_ids = [d.id for d in data.documents]
+    for i, d in enumerate(data.documents):
+        if not SLUG_RE.match(d.id) or len(d.id) > 32:
+            bad(f"documents[{i}].id", "a stable id: lower-case letters, digits and single "
+                                      "hyphens, at most 32 (photos sent for it keep it)")
+        if document_ids.count(d.id) > 1:
+            bad(f"documents[{i}].id", f"“{d.id}” is used twice")
+        if not d.name.strip():
+            bad(f"documents[{i}].name", "must not be empty")
     if not data.offices:
         bad("offices", "say where to go (at least one office or channel)")
     if data.applies_online and data.applicant == "employer":

@@ -34,6 +34,9 @@ class Settings:
     content_dir: Path = ROOT / "content"
     site_dir: Path = ROOT / "build" / "site"
     max_json_body: int = 8 * 1024
+    # A photo of a document as sent (MAX_UPLOAD_BYTES): the page shrinks photos to a few
+    # hundred KB first, so this only refuses what did not come through the page.
+    max_upload_bytes: int = 5 * 1024 * 1024
     log_level: str = "info"
     # Fernet keys for personal data at rest, newest first (DATA_KEYS, comma-separated): the
     # first encrypts, all decrypt, so a new key can be put in front and old rows rotated.
@@ -115,6 +118,7 @@ class Settings:
             content_dir=Path(e.get("CONTENT_DIR", base.content_dir)),
             site_dir=Path(e.get("SITE_DIR", base.site_dir)),
             max_json_body=_whole(e, "MAX_JSON_BODY", base.max_json_body),
+            max_upload_bytes=_whole(e, "MAX_UPLOAD_BYTES", base.max_upload_bytes),
             log_level=e.get("LOG_LEVEL", base.log_level).lower(),
             data_keys=tuple(k.strip() for k in e.get("DATA_KEYS", "").split(",") if k.strip()),
             lookup_key=e.get("LOOKUP_KEY", "").strip(),

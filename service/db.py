@@ -49,32 +49,34 @@ async def database_ok() -> bool:
 
 async def rotate_keys(vault: Vault) -> tuple[int, int]:
     """Re-encrypt every application's and call-back request's personal data (and the phone
-    kept apart for texts, on the application and on each queued text), and every staff
-    account's second-factor secrets, under the newest data key.
+    kept apart for texts, on the application and on each queued text), the photos of
+    documents, and every staff account's second-factor secrets, under the newest data key.
 
     Returns (re-encrypted, unreadable). Each row is written with a compare-and-set on its old
     token, so it is safe to run while the service is up. Unreadable rows (sealed with a key
     no longer configured) are counted and left as they are.
     """
-    from .models import Application, Callback, SmsMessage, Staff
+    from .models import Application, Callback, DocumentPhoto, SmsMessage, Staff
 
     rotated = unreadable = 0
-    for model, column in ((Application, "sealed"), (Application, "sms_phone"),
-                          (Callback, "sealed"), (SmsMessage, "phone"),
-                          (Staff, "totp_sealed"), (Staff, "totp_pending")):
-        done, lost = await _rotate_column(vault, model, column)
+    # photos are a few hundred KB each: read 20 at a time, not 500
+    for model, column, batch in ((Application, "sealed", 500), (Application, "sms_phone", 500),
+                                 (Callback, "sealed", 500), (SmsMessage, "phone", 500),
+                                 (Staff, "totp_sealed", 500), (Staff, "totp_pending", 500),
+                                 (DocumentPhoto, "sealed", 20)):
+        done, lost = await _rotate_column(vault, model, column, batch)
         rotated, unreadable = rotated + done, unreadable + lost
     return rotated, unreadable
 
 
-async def _rotate_column(vault: Vault, model: Any, column: str) -> tuple[int, int]:
+async def _rotate_column(vault: Vault, model: Any, column: str, size: int) -> tuple[int, int]:
     from .pii import InvalidToken
 
     rotated = unreadable = 0
     last = 0
     while True:
         batch = await (model.filter(id__gt=last).exclude(**{column: ""})
-                       .order_by("id").limit(500).values_list("id", column))
+                       .order_by("id").limit(size).values_list("id", column))
         if not batch:
             return rotated, unreadable
         for pk, token in batch:

@@ -7,6 +7,7 @@ import base64
 import hashlib
 import re
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,9 @@ _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)([^>]*)>(.*?)</script>", re.
 
 # The API answers JSON only; the console is plain HTML forms with no script at all.
 CSP_API = b"default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+# A photo of a document (console and staff API): an image and nothing else, never framed.
+CSP_PHOTO = b"default-src 'none'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; sandbox"
+_PHOTO = re.compile(r"^/(?:api/)?staff/applications/[^/]+/photos/")
 CSP_CONSOLE = (b"default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; "
                b"form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 
@@ -67,12 +71,14 @@ class SiteCSP:
 
 def site_csp(script_hashes: list[str]) -> bytes:
     return ("default-src 'self'; script-src 'self' " + " ".join(script_hashes) + "; "
-            "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; "
+            "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self'; "
             "connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; "
             "base-uri 'self'; form-action 'self'; frame-ancestors 'self'").encode()
 
 
 def csp_for(path: str, site: SiteCSP) -> bytes:
+    if _PHOTO.match(path):
+        return CSP_PHOTO
     if path.startswith("/api/") or path == "/healthz":
         return CSP_API
     if path.startswith("/staff"):
@@ -142,18 +148,30 @@ BODY_TIMEOUT = 20.0
 LATE = -1.0  # a body read's deadline once the watchdog has cancelled it
 
 
+@dataclass(frozen=True)
+class RouteLimit:
+    """A body limit of its own for the paths ``pattern`` matches (a photo upload is not a
+    JSON form), with the message a person gets above it."""
+
+    pattern: re.Pattern[str]
+    max_body_size: int
+    message: str
+
+
 class BodyLimitMiddleware:
-    """413 with the API's JSON error for request bodies over ``max_body_size`` bytes, and
-    431 for request headers over 16 KB in all.
+    """413 with the API's JSON error for request bodies over ``max_body_size`` bytes (or a
+    route's own limit, ``routes``), and 431 for request headers over 16 KB in all.
 
     Starlette's RequestBodyLimitMiddleware answers in plain text; here a declared
     Content-Length over the limit is refused before the app runs, and a body that grows
     past it while streaming raises ApiError, which the exception handlers turn into JSON.
     """
 
-    def __init__(self, app: ASGIApp, max_body_size: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_size: int,
+                 routes: tuple[RouteLimit, ...] = ()) -> None:
         self.app = app
         self.max_body_size = max_body_size
+        self.routes = routes
         # Body reads in progress: task -> deadline, LATE once cancelled for being late. One
         # watchdog a second cancels them; a timer per read (asyncio.timeout) cost about 4 µs
         # on every request.
@@ -187,17 +205,20 @@ class BodyLimitMiddleware:
             await JSON(error_body("headers_too_large", "请求头太大了。"), 431)(
                 scope, receive, send)
             return
+        limit, too_big_message = self.max_body_size, "提交的内容太大了。"
+        for route in self.routes:
+            if route.pattern.match(scope["path"]):
+                limit, too_big_message = route.max_body_size, route.message
+                break
         declared = dict(headers).get(b"content-length")
-        if declared is not None and (not declared.isdigit()
-                                     or int(declared) > self.max_body_size):
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
             too_big = declared.isdigit()
             response = JSON(error_body(
                 "body_too_large" if too_big else "bad_request",
-                "提交的内容太大了。" if too_big else "请求有误。"), 413 if too_big else 400)
+                too_big_message if too_big else "请求有误。"), 413 if too_big else 400)
             await response(scope, receive, send)
             return
         seen = 0
-        limit = self.max_body_size
         complete = False
 
         async def limited() -> Message:
@@ -225,7 +246,7 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise ApiError(413, "body_too_large", "提交的内容太大了。")
+                    raise ApiError(413, "body_too_large", too_big_message)
                 complete = not message.get("more_body", False)
             return message
 

@@ -65,12 +65,16 @@ class Application(Model):
     # 到账了吗: the applicant's latest answer after approval (NULL = not answered) and when.
     received = fields.BooleanField(null=True)
     received_at = fields.DatetimeField(null=True)
+    # The checklist item (the guide's documents[].id) a reviewer asked for with need_info;
+    # "" when none is asked for.
+    asked_document = fields.CharField(max_length=32, default="", db_default="")
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
     closed_at = fields.DatetimeField(null=True)
     purged_at = fields.DatetimeField(null=True)
 
     events: fields.ReverseRelation[ApplicationEvent]
+    photos: fields.ReverseRelation[DocumentPhoto]
 
     class Meta:
         table = "application"
@@ -97,6 +101,34 @@ class ApplicationEvent(Model):
 
     class Meta:
         table = "application_event"
+
+
+class DocumentPhoto(Model):
+    """A photo of one checklist document, sent by the applicant (service/documents.py).
+
+    The JPEG, re-encoded by the server (no EXIF), is sealed under the data keys like the
+    application's personal data: in the database, so every worker serves the same photos,
+    re-encrypted by ``rotate-keys`` and deleted with the application's data by ``purge``.
+    """
+
+    id = fields.IntField(primary_key=True)
+    application: fields.ForeignKeyRelation[Application] = fields.ForeignKeyField(
+        "models.Application", related_name="photos", on_delete=fields.CASCADE)
+    document = fields.CharField(max_length=32)  # the checklist item's id
+    sealed = fields.TextField()  # Fernet token of the JPEG's bytes
+    size = fields.IntField()  # bytes of the JPEG
+    width = fields.IntField()
+    height = fields.IntField()
+    # The client's Idempotency-Key with the reference (HMAC'd): a retried upload finds the
+    # first one through this unique index, and the fingerprint (the upload's hash) tells a
+    # retry from another photo sent with the same key.
+    idem_key = fields.CharField(max_length=32, null=True, unique=True)
+    idem_fingerprint = fields.CharField(max_length=32, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "document_photo"
+        indexes = (("application_id", "document"),)
 
 
 class Strike(Model):

@@ -122,6 +122,33 @@ PATHS: dict[str, dict[str, Op]] = {
         params=[REFERENCE], body="ReceivedRequest",
         errors={"404": "编号或手机号不对（两种情况回答一样）", "409": "还没有审核通过",
                 "429": "试错太多次，Retry-After 秒后再试"})},
+    "/api/applications/{reference}/documents": {"post": {
+        **op("addDocument", "给申请补一张材料照片（手机号要和申请时的一样）",
+             {"201": _json("UploadReceipt", "已收到（重试时返回同一张）")},
+             params=[REFERENCE, {**_param("Idempotency-Key", "header",
+                                          pattern="^[A-Za-z0-9_-]{16,64}$"),
+                                 "description": "每张照片一个；重试时用同一个，不会存两张"}],
+             errors={"400": "表单不完整，或上传编号不对",
+                     "404": "编号或手机号不对（两种情况回答一样）",
+                     "409": "申请已经办完，或这一项的照片已经够多",
+                     "413": "照片太大（MAX_UPLOAD_BYTES，默认5MB）",
+                     "415": "不是 multipart/form-data",
+                     "422": "不是照片、清单里没有这一项、手机号或编号格式不对",
+                     "429": "试错太多次，Retry-After 秒后再试"}),
+        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+            "type": "object", "required": ["file", "document", "phone"],
+            "properties": {
+                "file": {"type": "string", "format": "binary",
+                         "description": "照片（JPG、PNG 或 WebP）；服务器按内容判断，重新压缩，去掉 EXIF"},
+                "document": {"type": "string", "maxLength": 32,
+                             "description": "材料清单里的一项（checklist 的 id）"},
+                "phone": {"type": "string", "maxLength": 40, "description": "申请时填的手机号"}}},
+            "encoding": {"file": {"contentType": "image/jpeg, image/png, image/webp"}}}}}}},
+    "/api/staff/applications/{reference}/photos/{photo}": {"get": op(
+        "staffPhoto", "看一张材料照片（JPEG；会记录；别的区的申请回答 404，也会记录）",
+        {"200": {"description": "JPEG", "content": {"image/jpeg": {}}}},
+        params=[REFERENCE, _param("photo", "path", True, type="integer")], staff=True,
+        errors={"404": "没有，或不在你的区（市）"})},
     "/api/staff/login": {"post": op(
         "staffLogin", "工作人员登录（设置会话 cookie）", {"200": _json("Me", "已登录")},
         body="LoginRequest", errors={"401": "用户名、密码或验证码不对（几种情况回答一样）",

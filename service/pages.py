@@ -46,8 +46,8 @@ GENERATED_DIRS = ("guides", "for")
 SCRIPT_PARTS_DIR = ROOT / "js" / "common"
 SCRIPT_PARTS = (
     "dom.js", "storage.js", "api.js", "fields.js", "campaign.js", "outbox.js", "callback.js",
-    "notices.js", "print.js", "tables.js", "big-text.js", "share.js", "read-aloud.js",
-    "kiosk.js", "sw-register.js", "search.js", "start.js",
+    "photos.js", "notices.js", "print.js", "tables.js", "big-text.js", "share.js",
+    "read-aloud.js", "kiosk.js", "sw-register.js", "search.js", "start.js",
 )
 COMMON_SCRIPT = "assets/jy/common.js"   # under the content directory; the pages load it
 
@@ -179,7 +179,7 @@ def _share_and_print(p: Program, base_url: str) -> list[str]:
         f"<h2>办事清单：{e(d.title)}</h2>",
         f"<p>{e(d.summary)}</p>",
         "<h3>要带什么（带齐打勾）</h3>",
-        "<ul>" + "".join(f"<li>☐ {e(x)}</li>" for x in d.documents) + "</ul>",
+        "<ul>" + "".join(f"<li>☐ {e(x.name)}</li>" for x in d.documents) + "</ul>",
         "<h3>去哪里办</h3>",
         f"<ul>{offices}</ul>",
         "<p>咨询电话 <strong>12333</strong></p>",
@@ -217,7 +217,7 @@ def guide_markdown(p: Program, catalog: Catalog, base_url: str = "",
         out += ["**数字和依据：**", "", *(_figure_line(p, f, on) for f in d.figures), ""]
     out += [_dates_line(p), ""]
     out += ["## 怎么办", "", s["怎么办"], ""]
-    out += ["## 要带什么材料", "", *(f"- {x}" for x in d.documents), ""]
+    out += ["## 要带什么材料", "", *(f"- {x.name}" for x in d.documents), ""]
     out += ["## 去哪里办、咨询电话", "", *(_office_line(o) for o in d.offices), ""]
     out += [_callback(p), ""]
     out += ["## 常见问题", "", s["常见问题"], ""]

@@ -3,6 +3,7 @@
 - ``seal``/``open`` encrypt a small JSON object with Fernet (AES-128-CBC + HMAC-SHA256).
   ``MultiFernet`` takes the keys newest first: the first encrypts, any of them decrypts, and
   ``rotate`` re-encrypts a token under the newest key (``python -m service rotate-keys``).
+  ``seal_bytes``/``open_bytes`` do the same for bytes (photos of documents).
 - ``digest`` is an HMAC-SHA256 under a separate lookup key: the same phone or ID number
   always gives the same digest, so the service can compare and find without decrypting, while
   someone holding a copy of the database cannot test guesses without the key.
@@ -63,6 +64,14 @@ class Vault:
     def open(self, token: str) -> dict[str, Any]:
         """The sealed object; raises ``InvalidToken`` when no configured key fits."""
         return _decode(self._fernet.decrypt(token.encode()))
+
+    def seal_bytes(self, data: bytes) -> str:
+        """Bytes (a document's photo) as a Fernet token, like ``seal``."""
+        return self._fernet.encrypt(data).decode()
+
+    def open_bytes(self, token: str) -> bytes:
+        """The sealed bytes; raises ``InvalidToken`` when no configured key fits."""
+        return self._fernet.decrypt(token.encode())
 
     def rotate(self, token: str) -> str:
         return self._fernet.rotate(token.encode()).decode()

@@ -22,6 +22,17 @@ class JSON(Response):
         return _ENCODER.encode(content)
 
 
+class Photo(Response):
+    """A photo of a document as staff receive it: kept nowhere (no-store) and shown as an
+    image only (the photo CSP and nosniff: service/middleware.py), to this site only."""
+
+    media_type = "image/jpeg"
+
+    def __init__(self, jpeg: bytes) -> None:
+        super().__init__(jpeg, headers={"content-disposition": "inline",
+                                        "cross-origin-resource-policy": "same-origin"})
+
+
 class Encoded:
     """A JSON body encoded once, gzip-compressed at most once.
 

@@ -24,13 +24,13 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from . import applications, bodies, clock, engine, selfcheck, sms, workflow
+from . import applications, bodies, clock, documents, engine, selfcheck, sms, workflow
 from .bodies import QueueQuery
 from .catalog import Catalog
 from .errors import ApiError
 from .facts import DISTRICT_LABELS
 from .identity import clean_id_number, clean_phone, compact, mask_id, mask_phone, plain_text
-from .models import Application, ApplicationEvent, SmsMessage
+from .models import Application, ApplicationEvent, DocumentPhoto, SmsMessage
 from .pii import InvalidToken, Vault
 from .reference import display, normalize
 from .staff import Session, audit, forbidden, now
@@ -352,7 +352,10 @@ async def detail(session: Session, app: Application, catalog: Catalog, vault: Va
         check_result=result,
         check_result_text=engine.STATUS_ZH.get(result, ""),
         reasons=reasons,
-        documents=list(program.data.documents) if program else [],
+        documents=[d.name for d in program.data.documents] if program else [],
+        checklist=program.checklist if program else [],
+        asked_document=app.asked_document,
+        photos=await documents.staff_photos(app, program),
         history=history,
         allowed=workflow.next_statuses(app.status),
         purged=not app.sealed,
@@ -374,9 +377,11 @@ RECEIVED_TEXT = {None: "还没回答", True: "到了", False: "还没到"}
 
 
 async def change_status(session: Session, app: Application, new: str, note: str,
-                        catalog: Catalog) -> Application:
+                        catalog: Catalog, document: str = "") -> Application:
     """Move an application on, if the move is allowed, with a message to the applicant,
-    and a text about it when they asked for texts (queued in the same transaction).
+    and a text about it when they asked for texts (queued in the same transaction); with
+    need_info, ``document`` may name the checklist item that is missing (the status page
+    then offers its upload; the note may be left for it to say).
 
     A compare-and-set on the current status: two reviewers acting at once cannot both win.
     """
@@ -390,6 +395,14 @@ async def change_status(session: Session, app: Application, new: str, note: str,
         raise ApiError(409, "illegal_transition",
                        f"“{workflow.LABELS[app.status]}”的申请不能改成“{workflow.LABELS[new]}”。",
                        extra={"allowed": workflow.next_statuses(app.status)})
+    if document:
+        program = catalog.by_slug.get(app.program)
+        spec = program.documents_by_id.get(document) if program else None
+        if new != workflow.NEED_INFO or spec is None or not spec.photo:
+            raise ApiError(422, "invalid_document",
+                           "缺的材料只在“需要补充材料”时选，而且要是这项政策清单里的一项。",
+                           [{"field": "document", "message": "从清单里选一项，或者不选。"}])
+        note = note or f"请补充：{spec.name}。可以在“查进度”页面拍照上传。"
     if new in workflow.NOTE_REQUIRED and not note:
         raise ApiError(422, "note_required", "请写给申请人的话：缺什么材料，或者为什么没通过。",
                        [{"field": "note", "message": "这一步必须写留言，申请人能看到。"}])
@@ -398,7 +411,7 @@ async def change_status(session: Session, app: Application, new: str, note: str,
                        [{"field": "note", "message": f"最多{NOTE_MAX}个字。"}])
     t = now()
     closing = new in workflow.CLOSED
-    changes: dict[str, Any] = {"status": new, "updated_at": t}
+    changes: dict[str, Any] = {"status": new, "updated_at": t, "asked_document": document}
     if note or new in workflow.CLOSED:
         changes["message"] = note
     if closing:
@@ -502,6 +515,7 @@ async def purge(older_than: dt.timedelta, actor: str = "system") -> int:
         await ApplicationEvent.filter(application_id__in=ids).update(message="")
         await Application.filter(id__in=ids).update(sms_phone="")
         await SmsMessage.filter(application_id__in=ids).update(phone="")
+        await DocumentPhoto.filter(application_id__in=ids).delete()  # photos: nothing stays
     await audit(actor, "purge", "", f"{len(ids)} applications closed before {local(cutoff)}")
     return len(ids)
 

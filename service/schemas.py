@@ -103,9 +103,52 @@ class Office(_Out):
     note: str = ""
 
 
+class ChecklistItem(_Out):
+    """One line of what to bring: ``photo`` says whether a photo of it can be sent."""
+
+    id: str
+    name: str
+    photo: bool
+
+
+class PhotoInfo(_Out):
+    """A photo sent for a checklist item (never its bytes, except to staff, one by one)."""
+
+    id: int
+    document: str
+    size: int
+    width: int
+    height: int
+    at: str
+
+
+class ChecklistStatus(ChecklistItem):
+    """A checklist item on the status page: the photos sent, and whether staff asked."""
+
+    asked: bool = False
+    photos: list[PhotoInfo] = []
+
+
+class UploadReceipt(_Out):
+    """POST /api/applications/{reference}/documents: the photo, and the checklist now."""
+
+    reference: str
+    document: str
+    document_name: str
+    photo: PhotoInfo
+    checklist: list[ChecklistStatus]
+
+
+class StaffPhoto(PhotoInfo):
+    document_name: str = ""
+    at_text: str = ""  # Beijing time, as the console shows it
+    url: str = ""
+
+
 class ProgramDetail(Program):
     facts: list[Figure] = []
     documents: list[str] = []
+    checklist: list[ChecklistItem] = []
     offices: list[Office] = []
     conditions: list[str] = []
     rules: list[Rule] = []
@@ -187,6 +230,7 @@ class Receipt(_Out):
     documents: list[str]
     offices: list[Office]
     status_url: str
+    checklist: list[ChecklistItem] = []
 
 
 class HistoryEntry(_Out):
@@ -213,6 +257,8 @@ class ApplicationStatus(_Out):
     ask_received: bool = False   # approved: the page asks 到账了吗
     received: bool | None = None
     received_at: str | None = None
+    checklist: list[ChecklistStatus] = []
+    asked_document: str = ""  # the checklist item staff asked for (need_info), or ""
 
 
 class Conflict(_Out):
@@ -247,6 +293,8 @@ class StaffApplication(_Out):
     received: bool | None = None     # 到账了吗, the applicant's latest answer after approval
     follow_up: bool = False          # said 还没到 more than 30 days after approval
     sms_failed: bool = False         # a text about it could not be sent
+    photos: list[StaffPhoto] = []    # photos of documents (one application's page only)
+    asked_document: str = ""
 
 
 class Me(_Out):
@@ -348,4 +396,4 @@ class Entries(_Out):
 RESPONSES: tuple[type[_Out], ...] = (
     Error, Program, ProgramDetail, Programs, Question, Questions, CheckResponse, Receipt,
     ApplicationStatus, StaffApplication, Page, Me, Revealed, CallbackReceipt, StaffCallback,
-    Callbacks, Campaigns, Accounts, Entries)
+    Callbacks, Campaigns, Accounts, Entries, UploadReceipt)

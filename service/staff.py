@@ -196,6 +196,7 @@ AUDIT_LABELS = {
     "recovery_code": "用恢复码登录", "second_factor_reset": "在服务器上重设两步验证",
     "campaign_create": "新建二维码活动", "campaign_retire": "停用二维码活动",
     "callback_done": "回电完成",
+    "photo_view": "查看材料照片", "photo_denied": "查看材料照片被拒（不在本区或没有这张）",
 }
 
 

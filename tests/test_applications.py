@@ -38,7 +38,9 @@ async def test_a_valid_application_gets_a_reference_and_what_to_bring(client, ca
     assert normalize(body["reference"]) == (body["reference"], None)
     assert body["reference_display"] == display(body["reference"])
     assert body["status"] == "submitted" and body["status_text"] == "已提交，等待受理"
-    assert body["documents"] == catalog.by_slug["startup-guarantee-loan"].data.documents
+    guide = catalog.by_slug["startup-guarantee-loan"].data.documents
+    assert body["documents"] == [d.name for d in guide]
+    assert [(c["id"], c["name"]) for c in body["checklist"]] == [(d.id, d.name) for d in guide]
     app = await Application.get(reference=body["reference"])
     assert (app.program, app.district, app.status) == (
         "startup-guarantee-loan", "tengzhou", "submitted")

@@ -136,6 +136,29 @@ def test_figures_are_found_and_years_ignored():
         "1年", "5年", "12个月", "1.2万元", "60%"]
 
 
+def test_a_document_without_a_stable_id_or_with_one_used_twice_is_refused(tmp_path):
+    """Photos sent for a checklist item keep its id: each item needs one of its own."""
+    text = EXEMPLAR.read_text("utf-8")
+    plain = text.replace("  - id: id-card\n    name: 居民身份证或社会保障卡\n",
+                         "  - 居民身份证或社会保障卡\n")
+    assert plain != text
+    for name in ("plain", "twice", "case"):
+        (tmp_path / name).mkdir()
+    assert "documents[0]" in _problems(tmp_path / "plain", plain)
+    twice = text.replace("  - id: termination-proof\n", "  - id: id-card\n")
+    assert "documents[1].id: “id-card” is used twice" in _problems(tmp_path / "twice", twice)
+    shouting = text.replace("  - id: termination-proof\n", "  - id: Termination_Proof\n")
+    assert "documents[1].id: a stable id" in _problems(tmp_path / "case", shouting)
+
+
+def test_every_guide_lists_what_to_bring_as_a_checklist_of_its_own_words(catalog):
+    for p in catalog.programs:
+        body = EXEMPLAR.parent.joinpath(f"{p.slug}.md").read_text("utf-8")
+        assert p.checklist and all(item["name"] in body for item in p.checklist)
+        # a photo can be sent of a paper, not of 其他材料以窗口要求为准
+        assert all(not item["photo"] for item in p.checklist if item["name"].startswith("其他材料"))
+
+
 def test_sections_are_the_fixed_ones():
     assert BODY_SECTIONS == ("这是什么", "谁可以申请", "能得到什么", "怎么办", "常见问题")
 

@@ -179,7 +179,7 @@ def test_every_guide_shows_its_own_qr_code_and_a_printable_checklist(catalog):
         assert f'src="/guides/qr/{p.slug}.svg"' in html and 'loading="lazy"' in html
         assert "data-jy-print" in html and 'class="jy-print-only"' in html
         for document in p.data.documents:
-            assert f"☐ {document}" in html
+            assert f"☐ {document.name}" in html
     svg = (SITE / "guides" / "qr" / "unemployment-insurance.svg").read_text()
     assert decode(svg_to_image(svg, 6)) == f"{base}/guides/unemployment-insurance/"
 

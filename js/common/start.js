@@ -20,4 +20,5 @@ window.addEventListener("online", flush);
 
 window.JY = { el: el, button: button, clear: clear, request: request, store: store, field: field,
               campaign: campaign, newKey: newKey, remember: remember, outbox: outbox, data: DATA,
-              callback: callbackForm };
+              callback: callbackForm,
+              shrinkPhoto: shrinkPhoto, sendPhoto: sendPhoto, newPhoto: newPhoto, photoChecklist: photoChecklist };

@@ -11,11 +11,11 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .. import bodies, review
+from .. import bodies, documents, review
 from .. import staff as accounts
 from ..bodies import AccountRequest, LoginRequest, StatusChange
 from ..clock import today
-from ..responses import JSON
+from ..responses import JSON, Photo
 from ..throttle import address_of
 from ._body import decode_object, json_bytes
 
@@ -91,12 +91,21 @@ async def reveal(request: Request) -> Response:
     return JSON({"reference": app.reference, "id_number": out["id_number"]})
 
 
+async def photo(request: Request) -> Response:
+    """One photo of a document, for staff of the application's district (audited)."""
+    session = await session_of(request)
+    jpeg = await documents.staff_photo(session, request.path_params["reference"],
+                                       request.path_params["photo"], request.app.state.vault)
+    return Photo(jpeg)
+
+
 async def set_status(request: Request) -> Response:
     session = await changing(request)
     req = bodies.decode(StatusChange, decode_object(await json_bytes(request)))
     app = await review.find(session, request.path_params["reference"])
     state = request.app.state
-    app = await review.change_status(session, app, req.status, req.note, state.catalog)
+    app = await review.change_status(session, app, req.status, req.note, state.catalog,
+                                     req.document)
     return JSON(await review.detail(session, app, state.catalog, state.vault, today()))
 
 

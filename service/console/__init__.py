@@ -21,6 +21,7 @@ from .. import (
     bodies,
     callbacks,
     campaigns,
+    documents,
     facts,
     printables,
     qr,
@@ -33,6 +34,7 @@ from ..bodies import AccountRequest, CallbackDone, CampaignRequest, LoginRequest
 from ..clock import today
 from ..errors import ApiError
 from ..models import Campaign
+from ..responses import Photo
 from ..throttle import address_of
 
 HERE = Path(__file__).parent
@@ -169,7 +171,7 @@ async def set_status(request: Request) -> Response:
     try:
         req = bodies.decode(StatusChange, fields_of(form), lax=True)
         await review.change_status(session, app, req.status, req.note,
-                                   request.app.state.catalog)
+                                   request.app.state.catalog, req.document)
     except ApiError as e:
         if e.status not in (409, 422):
             raise
@@ -217,6 +219,15 @@ async def follow_ups(request: Request) -> Response:
     state = request.app.state
     data = await review.follow_ups(session, state.catalog, state.vault)
     return page(request, "follow_ups.html", me=request.state.me, data=data)
+
+
+@console
+async def photo(request: Request) -> Response:
+    """One photo of a document (the application's page links each one): audited."""
+    session = await signed_in(request)
+    jpeg = await documents.staff_photo(session, request.path_params["reference"],
+                                       request.path_params["photo"], request.app.state.vault)
+    return Photo(jpeg)
 
 
 @console
@@ -396,6 +407,7 @@ routes = [
     Route("/callbacks", callbacks_page, methods=["GET"]),
     Route("/callbacks/{id}/done", callback_done, methods=["POST"]),
     Route("/follow-ups", follow_ups, methods=["GET"]),
+    Route("/applications/{reference}/photos/{photo}", photo, methods=["GET"]),
     Route("/summary", summary, methods=["GET"]),
     Route("/audit", audit, methods=["GET"]),
     Route("/accounts", accounts_page, methods=["GET", "POST"]),

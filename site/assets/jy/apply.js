@@ -3,7 +3,9 @@
  * a reload loses nothing; a retry reuses the same key, so a double tap never applies twice.
  * Sent without a network, the application waits in JY.outbox (localStorage, common.js) and
  * goes out by itself when the network is back, with the same key.
- * After success only the reference and the program title stay on the phone (for /status/). */
+ * After success only the reference and the program title stay on the phone (for /status/).
+ * Photos of the papers to bring can be taken on the form: they stay in this page only (never
+ * in storage) and go up right after the application is made, each with its own key. */
 (function () {
   "use strict";
   var root = document.getElementById("jy-apply");
@@ -18,6 +20,7 @@
   var program = null;
   var draft = null;
   var sending = false;
+  var pending = {}, pendingPhone = "";   // checklist item id -> photos taken before sending
 
   function clear() { JY.clear(root); }
   var newKey = JY.newKey, remember = JY.remember, outbox = JY.outbox;
@@ -181,11 +184,12 @@
     sbox.checked = !!draft.notify_sms;
     srow.appendChild(sbox); srow.appendChild(el("span", null, "办理进度有变化时，给我发短信（免费）"));
     card.appendChild(srow);
+    if ((program.checklist || []).length) card.appendChild(papers());
 
     var consentBox = el("div", { "class": "jy-consent" });
     consentBox.appendChild(el("h3", null, "个人信息说明"));
     var ul = el("ul");
-    ["收集：姓名、身份证号、手机号、所在区（市），和这项政策有关的自查回答。",
+    ["收集：姓名、身份证号、手机号、所在区（市），和这项政策有关的自查回答；你拍了发过来的材料照片。",
      "用途：只用来办这份申请、核对身份、联系你。",
      "谁能看：你所在区（市）办这项政策的工作人员。",
      "保存：加密保存。办完后再保存" + JY.data.retention + "，然后删除。"].forEach(function (t) { ul.appendChild(el("li", null, t)); });
@@ -256,6 +260,83 @@
     focusHeading(h);
   }
 
+  function photosTaken() {
+    var n = 0;
+    for (var id in pending) n += pending[id].length;
+    return n;
+  }
+
+  /* The checklist on the form: a photo of each paper can be taken now (it goes up after
+   * sending) or later from the status page. */
+  function papers() {
+    var box = el("div", { "class": "jy-papers" });
+    box.appendChild(el("h3", null, "要带的材料"));
+    box.appendChild(el("p", { "class": "jy-help" }, "可以现在拍照，提交后会马上传上去；也可以以后在“查进度”里补拍。不拍也能提交。"));
+    var sheet = JY.photoChecklist(program.checklist, function (item, file) {
+      var row = sheet.row(item.id);
+      row.say("正在处理照片……");
+      JY.shrinkPhoto(file).then(function (blob) {
+        (pending[item.id] = pending[item.id] || []).push(JY.newPhoto(blob));
+        row.thumb(blob);
+        row.say("拍好了" + pending[item.id].length + "张，提交后上传。");
+      }, function () { row.say("这张照片太大了，请用相机重新拍一张。", "field-error"); });
+    });
+    program.checklist.forEach(function (item) {
+      var taken = pending[item.id] || [];
+      if (!taken.length) return;
+      taken.forEach(function (photo) { sheet.row(item.id).thumb(photo.blob); });
+      sheet.row(item.id).say("拍好了" + taken.length + "张，提交后上传。");
+    });
+    box.appendChild(sheet.list);
+    return box;
+  }
+
+  /* After the application is made: the photos taken on the form, one after another. One
+   * that does not get through can be sent again as it is (the same key: kept once). */
+  function sendPending(reference, into) {
+    var todo = [];
+    (program.checklist || []).forEach(function (item) {
+      (pending[item.id] || []).forEach(function (photo, i) { todo.push({ item: item, photo: photo, n: i + 1 }); });
+    });
+    if (!todo.length) return;
+    var card = el("div", { "class": "jy-card", id: "jy-photos-sent" });
+    card.appendChild(el("h3", null, "材料照片"));
+    var ul = el("ul", { "class": "jy-docs" });
+    var lines = todo.map(function (t) {
+      var li = el("li", { "class": "jy-doc" });
+      li.appendChild(el("p", { "class": "jy-doc-name" }, t.item.name + (t.n > 1 ? "（第" + t.n + "张）" : "")));
+      var state = el("p", { "class": "jy-doc-state", role: "status" }, "等待上传");
+      li.appendChild(state);
+      ul.appendChild(li);
+      return { li: li, state: state };
+    });
+    card.appendChild(ul);
+    var end = el("p", { "class": "jy-help" });
+    card.appendChild(end);
+    into.appendChild(card);
+    function next(i) {
+      if (i >= todo.length) {
+        pending = {}; pendingPhone = "";
+        end.textContent = "照片都传好了。工作人员能看到。原件办理时还要带上。";
+        return;
+      }
+      lines[i].state.textContent = "正在上传……";
+      lines[i].state.className = "jy-doc-state";
+      JY.sendPhoto(API, reference, pendingPhone, todo[i].item.id, todo[i].photo).then(function () {
+        lines[i].state.textContent = "上传好了";
+        next(i + 1);
+      }, function (err) {
+        lines[i].state.textContent = err.data ? err.data.message : "网络不太好，照片没传上去。";
+        lines[i].state.className = "jy-doc-state jy-field-error";
+        if (err.data && err.status < 500 && err.status !== 429) { next(i + 1); return; }   // again would not help
+        var retry = button("再传一次", "", function () { lines[i].li.removeChild(retry); next(i); });
+        lines[i].li.appendChild(retry);
+        end.textContent = "没传上去的，可以等网好一点再点“再传一次”，也可以以后在“查进度”里补拍。";
+      });
+    }
+    next(0);
+  }
+
   function confirm() {
     clear();
     var card = el("div", { "class": "jy-card" });
@@ -266,7 +347,9 @@
     [["申请", program.title], ["姓名", draft.name], ["身份证号", draft.id_number],
      ["手机号", draft.phone], ["所在区（市）", districtLabel(draft.district)],
      ["备注", draft.note || "（没有）"],
-     ["短信通知", draft.notify_sms ? "要，进度有变化时发短信" : "不要"]].forEach(function (row) {
+     ["短信通知", draft.notify_sms ? "要，进度有变化时发短信" : "不要"]].concat((program.checklist || []).length ? [
+     ["材料照片", photosTaken() ? "拍了" + photosTaken() + "张，提交后上传" : "没有拍（以后可以在“查进度”里补）"]] : []
+    ).forEach(function (row) {
       dl.appendChild(el("dt", null, row[0])); dl.appendChild(el("dd", null, row[1]));
     });
     card.appendChild(dl);
@@ -287,6 +370,7 @@
     send.disabled = true;
     status.textContent = "正在提交，请稍等……";
     draft.sent = true; save();      // from here on, retries reuse draft.key
+    pendingPhone = draft.phone;     // in this page only, for the photos after sending
     var body = { program: draft.program, name: draft.name, id_number: draft.id_number,
                  phone: draft.phone, district: draft.district, consent: draft.consent,
                  answers: draft.answers };
@@ -324,6 +408,7 @@
     box.appendChild(el("p", { "class": "jy-tip" }, "已保存在手机上，有网时会自动提交。"));
     box.appendChild(el("p", null, "申请：" + item.title));
     box.appendChild(el("p", null, "不用再填一遍。有网以后，这里会显示申请编号。"));
+    if (photosTaken()) box.appendChild(el("p", null, "拍的照片只在这个页面上：先不要关掉它，有网提交后会马上传。关了也没关系，以后可以在“查进度”里补拍。"));
     var status = el("p", { "class": "jy-sending", role: "status" });
     box.appendChild(status);
     box.appendChild(button("现在有网了，马上提交", "md-button--primary", function () {
@@ -338,6 +423,7 @@
   /* An application from the outbox went through (or was refused) while this page is open. */
   outbox.listen(function (event, item, data) {
     if (!program || item.body.program !== program.slug) return false;
+    pendingPhone = item.body.phone;
     if (event === "sent") { done(data); return true; }
     if (event === "duplicate") { duplicate(data); return true; }
     draft = { program: item.body.program, name: item.body.name, id_number: item.body.id_number,
@@ -359,6 +445,7 @@
     box.appendChild(el("p", null, d.message));
     box.appendChild(el("a", { "class": "md-button md-button--primary", href: "/status/?ref=" + encodeURIComponent(d.reference) }, "查进度"));
     root.appendChild(box);
+    sendPending(d.reference, root);   // the same person and phone: the photos belong to that one
     focusHeading(h);
   }
 
@@ -388,6 +475,7 @@
     });
     bring.appendChild(ol);
     root.appendChild(bring);
+    sendPending(r.reference, root);
     var nav = el("p", { "class": "jy-actions" });
     nav.appendChild(el("a", { "class": "md-button md-button--primary", href: r.status_url }, "查进度"));
     nav.appendChild(el("a", { "class": "md-button", href: "/" }, "回首页"));

@@ -1,6 +1,8 @@
-/* 就业通 status: reference + phone -> where the application stands, in plain words.
- * The phone number is never stored on the phone; the reference is prefilled from ?ref= or from
- * the last application made on this phone. */
+/* 就业通 status: reference + phone -> where the application stands, in plain words, and the
+ * checklist of what to bring, where a photo of each paper can be added (the one staff asked
+ * for first). The phone number is never stored on the phone (only kept in this page while it
+ * is open, to send photos); the reference is prefilled from ?ref= or from the last
+ * application made on this phone. */
 (function () {
   "use strict";
   var root = document.getElementById("jy-status");
@@ -10,6 +12,7 @@
   var params = new URLSearchParams(location.search);
   var done = JY.store("local").get("jy.apply.done") || [];
   var COLORS = { approved: "jy-eligible", rejected: "jy-ineligible", need_info: "jy-maybe" };
+  var CLOSED = { approved: true, rejected: true, withdrawn: true };
 
   function clear() { JY.clear(root); }
 
@@ -71,6 +74,9 @@
     root.appendChild(card);
     if (s.ask_received) root.appendChild(arrived(s, phone, said));
 
+    var papers = documents(s, phone);
+    if (papers) root.appendChild(papers);
+
     var hist = el("div", { "class": "jy-card" });
     hist.appendChild(el("h3", null, "办理记录"));
     var ul = el("ul", { "class": "jy-history" });
@@ -78,7 +84,7 @@
       ul.appendChild(el("li", null, e.at.replace("T", " ").slice(0, 16) + "  " + e.status_text + (e.message ? "：" + e.message : "")));
     });
     hist.appendChild(ul);
-    if (s.documents && s.documents.length) {
+    if (!papers && s.documents && s.documents.length) {
       hist.appendChild(el("h3", null, "办理时要带"));
       var dl = el("ul");
       s.documents.forEach(function (d) { dl.appendChild(el("li", null, d)); });
@@ -121,6 +127,51 @@
       box.appendChild(nav);
     }
     box.appendChild(msg);
+    return box;
+  }
+
+  /* What to bring, with a photo button for each paper while the application is open: a
+   * photo goes up as soon as it is taken, and a failed one can be sent again as it is. */
+  function documents(s, phone) {
+    var items = s.checklist || [];
+    if (!items.length) return null;
+    var open = !CLOSED[s.status];
+    var asked = items.filter(function (i) { return i.asked; });
+    items = asked.concat(items.filter(function (i) { return !i.asked; }));
+    var box = el("div", { "class": "jy-card", id: "jy-papers" });
+    box.appendChild(el("h3", null, open ? "要带的材料（可以拍照发过来）" : "要带的材料"));
+    if (asked.length && open) {
+      box.appendChild(el("p", { "class": "jy-tip" }, "工作人员请你补充：" + asked[0].name + "。点下面的“拍照”，拍清楚整张纸。"));
+    } else if (open) {
+      box.appendChild(el("p", { "class": "jy-help" }, "拍清楚整张纸，工作人员能先看一看。原件办理时还要带上。"));
+    }
+    var sheet = JY.photoChecklist(items, open ? pick : null);
+    box.appendChild(sheet.list);
+
+    function pick(item, file) {
+      var row = sheet.row(item.id);
+      row.say("正在处理照片……");
+      JY.shrinkPhoto(file).then(function (blob) {
+        row.thumb(blob);
+        send(item, row, JY.newPhoto(blob));
+      }, function () { row.say("这张照片太大了，请用相机重新拍一张。", "field-error"); });
+    }
+    function send(item, row, photo) {
+      row.say("正在上传……");
+      JY.sendPhoto(API, s.reference, phone, item.id, photo).then(function (r) {
+        s.checklist = r.checklist;
+        var again = documents(s, phone);
+        box.parentNode.replaceChild(again, box);
+        var now = again.querySelector('.jy-doc[data-doc="' + item.id + '"] .jy-doc-state');
+        if (now) now.textContent = "上传好了。" + now.textContent;
+      }, function (err) {
+        row.say(err.data ? err.data.message : "网络不太好，照片没传上去。", "field-error");
+        if (err.data && err.status < 500 && err.status !== 429) return;   // sending it again would not help
+        var retry = el("button", { type: "button", "class": "md-button" }, "再传一次");
+        retry.addEventListener("click", function () { row.li.removeChild(retry); send(item, row, photo); });
+        row.li.appendChild(retry);
+      });
+    }
     return box;
   }
 
