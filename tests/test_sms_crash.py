@@ -8,16 +8,14 @@ import json
 import os
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 
 import pytest
+from liveserver import drop_pg, fetch, free_port, needs_site, query, scratch_pg, start
 from people import PASSWORD, form
-from test_crash import _free_port, _scratch_pg
 from testdb import PG_URL
 
 from service.config import ROOT
@@ -26,63 +24,33 @@ PHONE = "13905631234"
 
 
 def _serve(db_url: str, port: int, log, interval: str) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": db_url, "LOG_LEVEL": "info", "SMS_INTERVAL": interval,
-           "SMS_PROVIDER": "log"}
-    proc = subprocess.Popen([sys.executable, "-m", "service", "serve", "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            return proc
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise AssertionError("server did not start")
+    return start(db_url, port, log, LOG_LEVEL="info", SMS_INTERVAL=interval,
+                 SMS_PROVIDER="log")
 
 
 def _call(url: str, body: dict, **headers: str) -> tuple[int, dict, dict]:
-    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                 headers={"Content-Type": "application/json", **headers})
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, dict(r.headers), json.loads(r.read())
-    except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), json.loads(e.read() or b"{}")
+    status, got, raw = fetch(url, json.dumps(body).encode(), "POST",
+                             **{"Content-Type": "application/json", **headers})
+    return status, got, json.loads(raw or b"{}")
 
 
 def _texts(db_url: str) -> list[tuple[str, str]]:
-    query = "select key, status from sms_message order by id"
-    if db_url.startswith("sqlite://"):
-        with sqlite3.connect(db_url.removeprefix("sqlite://")) as conn:
-            return list(conn.execute(query))
-    import asyncio
-
-    import asyncpg
-
-    async def fetch() -> list[tuple[str, str]]:
-        conn = await asyncpg.connect(db_url)
-        rows = await conn.fetch(query)
-        await conn.close()
-        return [(r["key"], r["status"]) for r in rows]
-
-    return asyncio.run(fetch())
+    return [tuple(r) for r in query(db_url, "select key, status from sms_message order by id")]
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_a_text_committed_with_its_status_change_is_sent_once_after_kill_9(backend, tmp_path):
     if backend == "postgres" and not PG_URL:
         pytest.skip("needs PostgreSQL (TEST_POSTGRES_URL)")
-    if not (ROOT / "build/site/index.html").exists():
-        pytest.skip("site not built: run `make site`")
-    db_url = f"sqlite://{tmp_path / 'sms.sqlite3'}" if backend == "sqlite" else _scratch_pg()
+    needs_site()
+    db_url = f"sqlite://{tmp_path / 'sms.sqlite3'}" if backend == "sqlite" else scratch_pg("jy_sms_")
     env = {**os.environ, "DATABASE_URL": db_url}
     py = [sys.executable, "-m", "service"]
     subprocess.run([*py, "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
     subprocess.run([*py, "create-staff", "--username", "teng01", "--password", PASSWORD,
                     "--role", "reviewer", "--district", "tengzhou"], env=env, cwd=ROOT,
                    check=True, capture_output=True)
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     log_path = tmp_path / "server.log"
     with open(log_path, "wb") as log:
@@ -119,6 +87,8 @@ def test_a_text_committed_with_its_status_change_is_sent_once_after_kill_9(backe
         time.sleep(1)
         server.terminate()
         server.wait(timeout=20)
+    if backend == "postgres":
+        drop_pg(db_url)
     logged = log_path.read_text(errors="replace")
     sent = re.findall(r"sms to (\S+) \[" + key + r"\]: (.*)", logged)
     assert len(sent) == 1, logged[-2000:]
