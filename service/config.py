@@ -225,6 +225,14 @@ def durable(database_url: str) -> str:
     return database_url + ("&" if "?" in database_url else "?") + "synchronous=FULL"
 
 
+# Times are stored in UTC on every database (service/clock.py turns them into Beijing time
+# for people). On SQLite, where a time is text and compared as text, one zone for every
+# row is what makes "since 15 minutes ago" right: with "Asia/Shanghai" Tortoise wrote new
+# rows as +08:00 text but compared with, and updated to, UTC text, so a throttle counted
+# events up to 8 hours old (migration 0011 rewrites rows stored that way).
+DB_TIMEZONE = "UTC"
+
+
 def tortoise_config(database_url: str) -> dict[str, Any]:
     return {
         "connections": {"default": durable(database_url)},
@@ -236,5 +244,5 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
             }
         },
         "use_tz": True,
-        "timezone": "Asia/Shanghai",
+        "timezone": DB_TIMEZONE,
     }

@@ -21,7 +21,7 @@ from tortoise.context import tortoise_test_context
 
 from service.app import create_app
 from service.catalog import load_catalog
-from service.config import ROOT, Settings
+from service.config import DB_TIMEZONE, ROOT, Settings
 from service.staff import create_staff
 
 
@@ -43,7 +43,8 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest_asyncio.fixture(params=DB_URLS)
 async def db(request):
-    async with tortoise_test_context(["service.models"], db_url=request.param) as ctx:
+    async with tortoise_test_context(["service.models"], db_url=request.param,
+                                     timezone=DB_TIMEZONE) as ctx:
         yield ctx
 
 

@@ -66,6 +66,45 @@ def test_an_upgrade_keeps_open_applications_recognisable_as_the_same_person(tmp_
     assert rows == [("K7M2X9QPA", "a" * 32, "a" * 32), ("K7M2X9QPB", None, None)]
 
 
+def test_an_upgrade_lets_a_fair_s_wifi_look_up_again_after_old_failed_guesses(tmp_path):
+    """Ten mistyped phone numbers two hours ago, recorded by the version that stored
+    SQLite times in Beijing time, no longer hold a job fair's Wi-Fi out of status lookups
+    once the upgrade (0011) has run: only this quarter hour counts."""
+    import asyncio
+    import datetime as dt
+
+    from tortoise import Tortoise
+
+    from service import clock
+    from service.throttle import DatabaseStore
+
+    db = tmp_path / "jy.sqlite3"
+    env = {"DATABASE_URL": f"sqlite://{db}"}
+    old = subprocess.run([sys.executable, "-m", "tortoise", "-c", "service.db.TORTOISE_ORM",
+                          "migrate", "models", "0010_documents"], cwd=ROOT, text=True,
+                         capture_output=True, env={**os.environ, **env}, timeout=120)
+    assert old.returncode == 0, old.stderr
+    now = clock.now()
+    beijing = dt.timezone(dt.timedelta(hours=8))
+    two_hours_ago = str((now - dt.timedelta(hours=2)).astimezone(beijing))  # "...+08:00"
+    with sqlite3.connect(db) as conn:
+        conn.executemany("insert into strike (scope, client, at) values ('lookup', 'fair', ?)",
+                         [(two_hours_ago,)] * 10)
+    assert _run("migrate", env=env).returncode == 0
+
+    async def counted() -> dt.datetime | None:
+        await Tortoise.init(config=Settings.from_env(env).tortoise_config())
+        try:  # the 1st latest strike in the last 15 minutes: none
+            return await DatabaseStore().nth_latest("lookup", "fair",
+                                                    now - dt.timedelta(minutes=15), 1)
+        finally:
+            await Tortoise.close_connections()
+
+    assert asyncio.run(counted()) is None
+    stored = sqlite3.connect(db).execute("select at from strike").fetchall()
+    assert all(at.endswith("+00:00") for (at,) in stored)
+
+
 @pytest.mark.skipif(not PG_URL, reason="TEST_POSTGRES_URL not set")
 def test_migrate_works_on_postgresql():
     for _ in range(2):

@@ -30,7 +30,10 @@ async def store(request):
         from testdb import DB_URLS
         from tortoise.context import tortoise_test_context
 
-        async with tortoise_test_context(["service.models"], db_url=DB_URLS[0].values[0]):
+        from service.config import DB_TIMEZONE
+
+        async with tortoise_test_context(["service.models"], db_url=DB_URLS[0].values[0],
+                                         timezone=DB_TIMEZONE):
             yield DatabaseStore()
     elif request.param == "redis":
         if not _redis_up():

@@ -1,8 +1,4 @@
-"""Status by SMS (the outbox) and 到账了吗 (the applicant's answer after approval), issue 16.
-
-Numbered 0009 beside the call-back requests' 0008: when both are merged, this one depends
-on 0008_callbacks.
-"""
+"""Status by SMS (the outbox) and 到账了吗 (the applicant's answer after approval), issue 16."""
 
 from tortoise import migrations
 from tortoise.migrations import operations as ops
