@@ -27,7 +27,11 @@ Environment:
                             has: the scans then land on the home page)
   LOADTEST_KEY              sent as X-Load-Test on applications; the server must have the same
                             LOADTEST_KEY. Unset: visitors do not apply (nothing is written).
-  LOADTEST_STAFF_USER, LOADTEST_STAFF_PASSWORD   the reviewer's account
+  LOADTEST_STAFF_USER, LOADTEST_STAFF_PASSWORD   the reviewers' account, or several
+                            separated by commas (same password), taken in turn: an account
+                            keeps at most 5 sessions, so a large crowd's reviewers need more
+                            than one (each locust worker process starts at its own index,
+                            LOADTEST_GENERATOR of LOADTEST_GENERATORS)
   LOADTEST_THINK            think-time factor (default 1 = people at a fair; 0.1 = ten times
                             faster, for short smoke runs)
   LOADTEST_MAX_FAILURE_RATIO (default 0.01), LOADTEST_MAX_P95_MS (default 300): on exit,
@@ -40,6 +44,7 @@ Standalone on purpose: nothing from service/ is imported (locust monkey-patches 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import os
 import random
@@ -55,7 +60,8 @@ from locust.runners import WorkerRunner
 
 CAMPAIGN = os.environ.get("LOADTEST_CAMPAIGN", "rehearsal")
 LOADTEST_KEY = os.environ.get("LOADTEST_KEY", "")
-STAFF_USER = os.environ.get("LOADTEST_STAFF_USER", "")
+STAFF_USERS = [u for u in os.environ.get("LOADTEST_STAFF_USER", "").split(",") if u]
+STAFF_USER = STAFF_USERS[0] if STAFF_USERS else ""
 STAFF_PASSWORD = os.environ.get("LOADTEST_STAFF_PASSWORD", "")
 THINK = float(os.environ.get("LOADTEST_THINK", "1"))
 MAX_FAILURE_RATIO = float(os.environ.get("LOADTEST_MAX_FAILURE_RATIO", "0.01"))
@@ -307,18 +313,25 @@ class Visitor(FastHttpUser):
         return None
 
 
+_REVIEWER_TURN = itertools.count()
+
+
 class Reviewer(FastHttpUser):
     weight = 1 if STAFF_USER and STAFF_PASSWORD else 0
     max_retries = 1
     wait_time = between(2 * THINK, 6 * THINK)
 
     def on_start(self) -> None:
+        # in turn, across all locust processes: process g of n takes accounts g, g+n, g+2n ...
+        n = int(os.environ.get("LOADTEST_GENERATORS", "1"))
+        turn = next(_REVIEWER_TURN) * n + int(os.environ.get("LOADTEST_GENERATOR", "0"))
+        user = STAFF_USERS[turn % len(STAFF_USERS)]
         r = self.client.post("/api/staff/login",
-                             json={"username": STAFF_USER, "password": STAFF_PASSWORD})
+                             json={"username": user, "password": STAFF_PASSWORD})
         self.csrf = r.json()["csrf_token"] if r.status_code == 200 else None
         if self.csrf is None:
             log.error("reviewer: signing in as %r failed (%s); this reviewer stops",
-                      STAFF_USER, r.status_code)
+                      user, r.status_code)
 
     @task
     def review_one(self) -> None:

@@ -151,9 +151,11 @@ def start_nginx(scratch: Path, site: Path, upstream: str, prefix_cmd: list[str]
         site_dir=site, upstreams=[upstream], listen=f"127.0.0.1:{port}",
         access_log=str(prefix / "access.log"),
         # one address sends everything here: the flood limit would measure itself
-        submit_rate="10000r/s", submit_burst=10000))
-    proc = subprocess.Popen([*prefix_cmd, nginx, "-p", str(prefix), "-c", str(conf)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        submit_rate="10000r/s", submit_burst=10000, conn_per_address=65535))  # nginx allows no more
+    # what nginx says before its own error log opens (a bad directive) goes there too
+    with (prefix / "error.log").open("ab") as startup:
+        proc = subprocess.Popen([*prefix_cmd, nginx, "-p", str(prefix), "-c", str(conf)],
+                                stdout=startup, stderr=subprocess.STDOUT)
     return proc, port
 
 
@@ -242,10 +244,13 @@ def main() -> int:
     locust_workers: list[subprocess.Popen] = []
     try:
         run(["-m", "service", "migrate"], env)
-        # a reviewer, as at a real fair (an admin would need a second factor, and each of
-        # its codes works once)
-        run(["-m", "service", "create-staff", "--username", "rehearsal", "--password", password,
-             "--role", "reviewer", "--district", "tengzhou"], env)
+        # reviewers, as at a real fair (an admin would need a second factor, and each of
+        # its codes works once): one reviewer per 50 visitors, and an account keeps at most
+        # 5 sessions, so one account per 4 reviewers
+        reviewers = [f"rehearsal{i or ''}" for i in range(args.users // 200 + 1)]
+        for username in reviewers:
+            run(["-m", "service", "create-staff", "--username", username, "--password",
+                 password, "--role", "reviewer", "--district", "tengzhou"], env)
         link = subprocess.run(  # a job fair's campaign: its poster and labels in the scratch dir
             [sys.executable, "-m", "service", "campaign", "create", "--name", "招聘会演练",
              "--kind", "job_fair", "--target", "/check/", "--out", str(scratch / "campaign")],
@@ -280,7 +285,8 @@ def main() -> int:
         print(f"rehearsal: {shape}, {args.users} users (+{args.spawn_rate}/s) for "
               f"{args.seconds} s, think x{args.think}, "
               f"{args.locust_workers or 'no'} locust workers, on {host}{pinned}", flush=True)
-        locust_env = {**env, "LOADTEST_STAFF_USER": "rehearsal",
+        locust_env = {**env, "LOADTEST_STAFF_USER": ",".join(reviewers),
+                      "LOADTEST_GENERATORS": str(args.locust_workers or 1),
                       "LOADTEST_STAFF_PASSWORD": password,
                       "LOADTEST_CAMPAIGN": link.rsplit("/", 1)[-1],
                       "LOADTEST_THINK": str(args.think)}
@@ -292,7 +298,8 @@ def main() -> int:
                            "--expect-workers", str(args.locust_workers)]
             locust_workers = [
                 subprocess.Popen([*locust_cmd, "--worker", "--master-port", str(master_port)],
-                                 cwd=ROOT, env=locust_env, stdout=subprocess.DEVNULL,
+                                 cwd=ROOT, env={**locust_env, "LOADTEST_GENERATOR": str(i)},
+                                 stdout=subprocess.DEVNULL,
                                  stderr=(OUT / f"locust-worker-{i}.log").open("w"))
                 for i in range(args.locust_workers)]
         cpu_before = cpu_seconds(*[p.pid for p in (server, front) if p])

@@ -36,6 +36,9 @@ class NginxSite:
     hsts: bool = False
     submit_rate: str = "20r/s"
     submit_burst: int = 200
+    # Connections one address may hold open. A fair's Wi-Fi puts hundreds of phones behind
+    # one address, each opening up to six: 300 turned a rehearsal's crowd into 503s.
+    conn_per_address: int = 2000
     moved: Mapping[str, str] = field(default_factory=dict)
 
     def render(self, template: Path = DEPLOY / "nginx" / "jiuyetong.conf.in") -> str:
@@ -65,6 +68,7 @@ class NginxSite:
             "HSTS": "max-age=31536000" if self.hsts else "",
             "SUBMIT_RATE": self.submit_rate,
             "SUBMIT_BURST": str(self.submit_burst),
+            "CONN_PER_ADDRESS": str(self.conn_per_address),
             "MOVED": "\n".join(moved) or "    # (none)",
         }
         text = template.read_text("utf-8")
