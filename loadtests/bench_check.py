@@ -16,7 +16,8 @@ Prints requests/s and the ratio to the bare endpoint (goal: at least 0.5).
 
 With ``--against REF`` an earlier version of the service (checked out into a temporary git
 worktree) runs as a third server, and the crowd-full and distinct mixes are also compared
-before/after in the same run.
+before/after in the same run. ``--gzip`` sends Accept-Encoding: gzip as phones do (the
+bare endpoint never compresses, so read that ratio with care; before/after is the figure).
 
 Then "scan": a QR short link (GET /q/CODE: count the scan, redirect) against the crowd
 self-check on the same server (goal: scans at least as fast, ratio >= 1).
@@ -106,7 +107,7 @@ for line in io.lines("%s") do bodies[#bodies + 1] = line end
 local i = 0
 request = function()
   i = i %% #bodies + 1
-  return wrk.format("POST", "/api/check", {["Content-Type"] = "application/json"}, bodies[i])
+  return wrk.format("POST", "/api/check", {["Content-Type"] = "application/json"%s}, bodies[i])
 end
 """
 
@@ -122,7 +123,11 @@ def main() -> None:
                     help="only these mixes (repeatable; default all three, then the scan)")
     ap.add_argument("--pin", action="store_true",
                     help="servers on one half of the CPUs, wrk on the other (per-core figures)")
+    ap.add_argument("--gzip", action="store_true",
+                    help="send Accept-Encoding: gzip, as every phone does (the bare endpoint "
+                         "does not compress; use it with --against for before/after)")
     args = ap.parse_args()
+    accept = ', ["Accept-Encoding"] = "gzip"' if args.gzip else ""
     need_wrk()
     if args.pin:
         print(pin_cpus())
@@ -151,14 +156,14 @@ def main() -> None:
             lines = tmp / f"{kind}.txt"
             lines.write_text("\n".join(bodies(kind)) + "\n")
             script = tmp / f"{kind}.lua"
-            script.write_text(LUA % lines)
+            script.write_text(LUA % (lines, accept))
             compare(kind, bare_port, app_port, script, ("bare rps", "check rps"))
             if before is not None and kind != "crowd":  # the earlier page sent no `brief`
                 # only the bodies both versions accept (new answers are new vocabulary)
                 both = tmp / f"{kind}-both.txt"
                 both.write_text("\n".join(accepted(before.port, lines)) + "\n")
                 script_both = tmp / f"{kind}-both.lua"
-                script_both.write_text(LUA % both)
+                script_both.write_text(LUA % (both, accept))
                 compare(kind, before.port, app_port, script_both, ("before rps", "after rps"))
         crowd = tmp / "crowd.lua"
         if args.mix and "crowd" not in args.mix:

@@ -34,27 +34,34 @@ class Photo(Response):
 
 
 class Encoded:
-    """A JSON body encoded once, gzip-compressed at most once.
+    """A JSON body encoded once, gzip-compressed at most twice.
 
-    Compression happens the first time a client that accepts gzip asks for this body, and is
-    kept with it: a surge of identical requests costs no compression at all, and clients that
-    do not ask for gzip never pay for it. Small bodies are sent as they are.
+    Compression happens when a client that accepts gzip asks for this body, and is kept with
+    it: clients that do not ask for gzip never pay for it, and small bodies are sent as they
+    are. The first compression is the quick one (level 1: a never-seen complete self-check
+    answer, ~60 KB, takes ~0.4 ms against ~1.2 ms at level 6, six times the self-check's own
+    cost, for ~20% more bytes). A body asked for a second time is a popular one (the same
+    answers from many phones, the catalog): it is compressed once more at level 6 and that
+    smaller copy is kept for everyone after.
     """
 
-    __slots__ = ("raw", "_gz")
+    __slots__ = ("raw", "_gz", "_level")
     MIN_SIZE = 1024
+    QUICK, SMALL = 1, 6
 
     def __init__(self, raw: bytes) -> None:
         self.raw = raw
         self._gz: bytes | None = None
+        self._level = 0
 
     def response(self, request: Request) -> Response:
         if len(self.raw) < self.MIN_SIZE:
             return Response(self.raw, media_type="application/json")
         headers = {"vary": "Accept-Encoding"}
         if "gzip" in request.headers.get("accept-encoding", ""):
-            if self._gz is None:
-                self._gz = gzip.compress(self.raw, 6, mtime=0)
+            if self._level != self.SMALL:
+                self._level = self.QUICK if self._gz is None else self.SMALL
+                self._gz = gzip.compress(self.raw, self._level, mtime=0)
             headers["content-encoding"] = "gzip"
             return Response(self._gz, media_type="application/json", headers=headers)
         return Response(self.raw, media_type="application/json", headers=headers)

@@ -325,13 +325,19 @@ async def test_phones_get_compressed_json_that_decodes_to_the_same_answer(client
     plain = await client.request(method, path, json=payload,
                                  headers={"accept-encoding": "identity"})
     assert "content-encoding" not in plain.headers
-    raw = await client.request(method, path, json=payload, headers={"accept-encoding": "gzip"})
-    assert raw.headers["content-encoding"] == "gzip"
-    assert raw.headers["vary"] == "Accept-Encoding"
-    # httpx2 decodes gzip itself; the compressed size is what crossed the line
-    assert raw.json() == plain.json()
-    assert int(raw.headers["content-length"]) < len(gzip.compress(plain.content)) * 1.1
-    assert int(raw.headers["content-length"]) < len(plain.content) * 0.6
+    best = len(gzip.compress(plain.content))
+    sizes = []
+    for _ in range(3):  # the first phone, the second, the third
+        raw = await client.request(method, path, json=payload,
+                                   headers={"accept-encoding": "gzip"})
+        assert raw.headers["content-encoding"] == "gzip"
+        assert raw.headers["vary"] == "Accept-Encoding"
+        # httpx2 decodes gzip itself; the compressed size is what crossed the line
+        assert raw.json() == plain.json()
+        sizes.append(int(raw.headers["content-length"]))
+    # the first answer is compressed quickly, the ones after (a popular body) smaller
+    assert sizes[0] < len(plain.content) * 0.6 and sizes[0] < best * 1.4
+    assert sizes[1] == sizes[2] < best * 1.1
 
 
 async def test_repeated_bodies_are_answered_from_the_cache_but_bad_ones_never_stored(client,
