@@ -38,7 +38,6 @@ def cmd_check_content(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     """Walk the self-check as a person would: their answers in, every result and reason out."""
-    import datetime as dt
     import json
 
     from . import clock, selfcheck
@@ -46,7 +45,11 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     from .facts import validate_answers
 
     catalog = load_catalog(settings.content_dir)
-    on = dt.date.fromisoformat(args.date) if args.date else clock.today()
+    on, problem = clock.read_day(args.date or "")
+    if problem:
+        print(f"check: --date: {problem}", file=sys.stderr)
+        return 2
+    on = on or clock.today()
     try:
         raw = json.loads(args.answers)
     except json.JSONDecodeError as e:
@@ -275,10 +278,9 @@ def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_campaign(args: argparse.Namespace, settings: Settings) -> int:
-    import datetime as dt
     from pathlib import Path
 
-    from . import campaigns, qr
+    from . import campaigns, clock, qr
     from .catalog import load_catalog
     from .models import Campaign
     from .printables import labels_html, poster_html
@@ -291,11 +293,13 @@ def cmd_campaign(args: argparse.Namespace, settings: Settings) -> int:
             state = "" if c.active else "  (retired)"
             print(f"{c.code}  {campaigns.short_link(base, c.code)}  {c.kind:8} {c.name}{state}")
         return 0
-    try:
-        dates = [dt.date.fromisoformat(d) if d else None for d in (args.starts_on, args.ends_on)]
-    except ValueError:
-        print("campaign: dates are written like 2027-03-01", file=sys.stderr)
-        return 2
+    dates: list[dt.date | None] = []
+    for option, typed in (("--starts-on", args.starts_on), ("--ends-on", args.ends_on)):
+        day, problem = clock.read_day(typed or "")
+        if problem:
+            print(f"campaign: {option}: {problem}", file=sys.stderr)
+            return 2
+        dates.append(day)
     try:
         made = _with_db(settings, lambda: campaigns.create(
             args.name, args.kind, args.target, catalog, district=args.district or "",
@@ -394,8 +398,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--kind", choices=["job_fair", "village", "office", "online"])
     p.add_argument("--district")
     p.add_argument("--place")
-    p.add_argument("--starts-on", help="2027-03-01")
-    p.add_argument("--ends-on")
+    p.add_argument("--starts-on", help="the first day, e.g. 2027-03-01 (or 2027/3/1, 2027年3月1日)")
+    p.add_argument("--ends-on", help="the last day; none: an open-ended campaign (长期)")
     p.add_argument("--target", default="/check/",
                    help="the page the code opens: /, /check/ or /guides/<slug>/")
     p.add_argument("--out", default="out/campaigns", help="where to write the QR and poster")

@@ -301,6 +301,29 @@ def test_campaign_create_prints_the_link_and_writes_the_print_files(tmp_path):
     assert bad.returncode == 1 and "campaign:" in bad.stderr
 
 
+def test_campaign_and_check_read_a_day_as_the_console_does(tmp_path):
+    db = tmp_path / "d.sqlite3"
+    env = {"DATABASE_URL": f"sqlite://{db}", "PUBLIC_BASE_URL": "https://jy.zaozhuang.gov.cn"}
+    assert _run("migrate", env=env).returncode == 0
+    for option, typed, said in (("--starts-on", "03/01/2027", "年-月-日"),
+                                ("--ends-on", "2027-02-30", "没有2027年2月30日这一天")):
+        bad = _run("campaign", "create", "--name", "村里宣讲", "--kind", "village", option, typed,
+                   "--out", str(tmp_path / "no"), env=env)
+        assert bad.returncode == 2 and option in bad.stderr and said in bad.stderr
+    assert not (tmp_path / "no").exists()
+    made = _run("campaign", "create", "--name", "村里宣讲", "--kind", "village",
+                "--starts-on", "2027年3月1日", "--ends-on", "2027/3/3",
+                "--out", str(tmp_path / "out"), env=env)
+    assert made.returncode == 0, made.stderr
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("select name, starts_on, ends_on from campaign").fetchall() == [
+            ("村里宣讲", "2027-03-01", "2027-03-03")]
+    check = _run("check", "--date", "2024/6/1", "--answers", "{}", env=env)
+    assert check.returncode == 0 and "按2024-06-01算" in check.stdout
+    wrong = _run("check", "--date", "06/01/2024", "--answers", "{}", env=env)
+    assert wrong.returncode == 2 and "年-月-日" in wrong.stderr and not wrong.stdout
+
+
 @pytest.mark.parametrize("trusted", ["", "127.0.0.1"])
 def test_client_addresses_come_from_proxies_only_when_trusted(tmp_path, trusted):
     """A guesser cannot dodge the lookup throttle with a made-up X-Forwarded-For, unless it
