@@ -161,6 +161,27 @@ async def test_the_poster_and_label_sheet_print_what_people_need(app, people):
     await c.aclose()
 
 
+@pytest.mark.parametrize("starts, ends, printed", [
+    ("2027-03-01", "2027-03-03", "从2027年3月1日到3月3日"),
+    ("2026-12-28", "2027-01-03", "从2026年12月28日到2027年1月3日"),
+    ("2027-03-01", "2027-03-01", "2027年3月1日"),
+    ("2027-03-01", "", "从2027年3月1日起，长期"),
+    ("", "2027-03-03", "到2027年3月3日为止"),
+    ("", "", "长期"),
+])
+async def test_the_poster_prints_the_campaigns_days_not_only_its_first(app, people, starts,
+                                                                       ends, printed):
+    made = await make_campaign(app, starts_on=starts, ends_on=ends)
+    c, _ = await signed_in(app, "admin")
+    poster = (await c.get(f"/staff/campaigns/{made['code']}/poster")).text
+    where = re.search(r'<p class="where">(.*?)</p>', poster).group(1)
+    assert where == f"{made['name']} · 滕州市人力资源市场 · {printed}"
+    # the console says the same where it shows the campaign
+    assert printed in (await c.get(f"/staff/campaigns/{made['code']}")).text
+    assert printed in (await c.get("/staff/campaigns")).text
+    await c.aclose()
+
+
 async def test_the_console_shows_campaigns_and_makes_them_for_admins(app, people, client):
     made = await make_campaign(app)
     await client.get(f"/q/{made['code']}")

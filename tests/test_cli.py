@@ -318,6 +318,8 @@ def test_campaign_and_check_read_a_day_as_the_console_does(tmp_path):
     with sqlite3.connect(db) as conn:
         assert conn.execute("select name, starts_on, ends_on from campaign").fetchall() == [
             ("村里宣讲", "2027-03-01", "2027-03-03")]
+    [poster] = (tmp_path / "out").glob("*-poster.html")
+    assert "村里宣讲 · 从2027年3月1日到3月3日" in poster.read_text("utf-8")
     check = _run("check", "--date", "2024/6/1", "--answers", "{}", env=env)
     assert check.returncode == 0 and "按2024-06-01算" in check.stdout
     wrong = _run("check", "--date", "06/01/2024", "--answers", "{}", env=env)

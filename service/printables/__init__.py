@@ -7,6 +7,7 @@ from the network. Used by the staff console and the command line alike.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -32,6 +33,33 @@ def target_title(target: str, catalog: Catalog) -> str:
             "/guides/": "全部政策"}.get(target, target)
 
 
+def _day(d: dt.date | str | None) -> dt.date | None:
+    if isinstance(d, str):
+        return dt.date.fromisoformat(d) if d else None
+    return d
+
+
+def dates_text(starts_on: dt.date | str | None, ends_on: dt.date | str | None) -> str:
+    """A campaign's days as a poster prints them: 从2027年3月1日到3月3日, 2027年3月1日 (one
+    day), 从2027年3月1日起，长期 (no last day), 到2027年3月3日为止, or 长期 (no days at all).
+    Takes dates or their ISO text (campaigns.describe)."""
+    first, last = _day(starts_on), _day(ends_on)
+
+    def full(d: dt.date) -> str:
+        return f"{d.year}年{d.month}月{d.day}日"
+
+    if first and last:
+        if first == last:
+            return full(first)
+        end = full(last) if last.year != first.year else f"{last.month}月{last.day}日"
+        return f"从{full(first)}到{end}"
+    if first:
+        return f"从{full(first)}起，长期"
+    if last:
+        return f"到{full(last)}为止"
+    return "长期"
+
+
 def poster_html(c: Campaign, base_url: str, catalog: Catalog, standalone: bool) -> str:
     """An A4 poster: the QR at 11 cm, what scanning gives, the link as text, 12333.
     ``standalone`` puts the stylesheet in the page (a file saved by the CLI)."""
@@ -43,7 +71,7 @@ def poster_html(c: Campaign, base_url: str, catalog: Catalog, standalone: bool) 
                  else campaigns.SCAN_LINE)
     return _env.get_template("poster.html").render(
         c=c, link=link, headline=headline, scan_line=scan_line, qr_svg=qr.svg(link),
-        css_inline=print_css() if standalone else "")
+        dates=dates_text(c.starts_on, c.ends_on), css_inline=print_css() if standalone else "")
 
 
 def labels_html(c: Campaign, base_url: str, catalog: Catalog, standalone: bool) -> str:
