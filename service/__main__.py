@@ -96,6 +96,8 @@ def cmd_build_pages(args: argparse.Namespace, settings: Settings) -> int:
     written = build_pages(catalog, settings.content_dir, settings.public_base_url,
                           settings.retention_days)
     print(f"build-pages: wrote {len(written)} files")
+    _warn_public_url("build-pages", settings, "每页指南上的二维码",
+                     "给群众用的网站，要设好以后再 make site。")
     return 0
 
 
@@ -292,6 +294,8 @@ def cmd_campaign(args: argparse.Namespace, settings: Settings) -> int:
         for c in rows:
             state = "" if c.active else "  (retired)"
             print(f"{c.code}  {campaigns.short_link(base, c.code)}  {c.kind:8} {c.name}{state}")
+        _warn_public_url("campaign", settings, "上面这些链接",
+                         "设好以后，这些链接和工作台里的海报就会用新网址。")
         return 0
     dates: list[dt.date | None] = []
     for option, typed in (("--starts-on", args.starts_on), ("--ends-on", args.ends_on)):
@@ -321,10 +325,17 @@ def cmd_campaign(args: argparse.Namespace, settings: Settings) -> int:
     print(link)
     print(f"campaign: {made.code} created; wrote {', '.join(files)} to {out} "
           "(open the poster in a browser and print it on A4)", file=sys.stderr)
-    if base.startswith("http://127.0.0.1") or base.startswith("http://localhost"):
-        print("campaign: warning: PUBLIC_BASE_URL is a local address; phones cannot reach "
-              "it. Set PUBLIC_BASE_URL before printing.", file=sys.stderr)
+    _warn_public_url("campaign", settings, "刚生成的二维码、海报和标签",
+                     "设好以后，在工作台打开这个活动的海报再打印（二维码会换成新网址，不用重新创建活动）。")
     return 0
+
+
+def _warn_public_url(command: str, settings: Settings, what: str, then: str) -> None:
+    """Says, last, when ``what`` (QR codes or links just made) leads nowhere
+    (config.public_url_problem), and ``then``: what to do once PUBLIC_BASE_URL is set."""
+    problem = settings.public_url_problem
+    if problem:
+        print(f"{command}: 注意：{what}，群众扫了打不开。{problem}{then}", file=sys.stderr)
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:

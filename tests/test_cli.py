@@ -290,6 +290,7 @@ def test_campaign_create_prints_the_link_and_writes_the_print_files(tmp_path):
                      f"{code}-labels.html"}
     poster = (tmp_path / "out" / f"{code}-poster.html").read_text()
     assert "<style>" in poster and link in poster  # opens and prints with nothing else
+    assert "打不开" not in r.stderr + poster  # a public https address: nothing to warn of
     import zxingcpp
     from PIL import Image
 
@@ -299,6 +300,26 @@ def test_campaign_create_prints_the_link_and_writes_the_print_files(tmp_path):
     bad = _run("campaign", "create", "--name", "x", "--kind", "village", "--target", "/admin/",
                "--out", str(tmp_path / "out2"), env=env)
     assert bad.returncode == 1 and "campaign:" in bad.stderr
+
+
+@pytest.mark.parametrize("url, why", [("http://127.0.0.1:8000", "本机地址"),  # the default
+                                      ("http://192.168.1.20:8000", "内网地址"),
+                                      ("http://jy.zaozhuang.gov.cn", "http://")])
+def test_making_qr_codes_with_an_address_phones_cannot_open_warns_what_to_set(tmp_path, url,
+                                                                          why):
+    env = {"DATABASE_URL": f"sqlite://{tmp_path / 'w.sqlite3'}", "PUBLIC_BASE_URL": url}
+    assert _run("migrate", env=env).returncode == 0
+    made = _run("campaign", "create", "--name", "村里宣讲", "--kind", "village",
+                "--out", str(tmp_path / "out"), env=env)
+    assert made.returncode == 0, made.stderr
+    warning = made.stderr.strip().splitlines()[-1]  # said last, where it is seen
+    assert warning.startswith("campaign: 注意：") and "群众扫了打不开" in warning and why in warning
+    assert f"PUBLIC_BASE_URL 现在是 {url}" in warning
+    assert "https://" in warning
+    [poster] = (tmp_path / "out").glob("*-poster.html")
+    assert 'class="url-warning"' in poster.read_text("utf-8")  # and the file says it on screen
+    listed = _run("campaign", "list", env=env)
+    assert "群众扫了打不开" in listed.stderr and why in listed.stderr
 
 
 def test_campaign_and_check_read_a_day_as_the_console_does(tmp_path):

@@ -361,7 +361,8 @@ async def campaigns_page(request: Request) -> Response:
     await request.app.state.tally.flush()
     f = await campaigns.figures()
     return page(request, "campaigns.html", status, me=request.state.me, f=f, error=error,
-                bad=bad, v=typed, programs=request.app.state.catalog.programs)
+                bad=bad, v=typed, programs=request.app.state.catalog.programs,
+                url_warning=request.app.state.settings.public_url_problem)
 
 
 async def _campaign(request: Request) -> Campaign:
@@ -376,7 +377,8 @@ async def campaign_page(request: Request) -> Response:
     c = await campaigns.one(row, state.settings.public_base_url, state.tally)
     return page(request, "campaign.html", me=request.state.me, c=c,
                 qr_svg=qr.svg(c["short_link"]),
-                target_title=printables.target_title(row.target, state.catalog))
+                target_title=printables.target_title(row.target, state.catalog),
+                url_warning=state.settings.public_url_problem)
 
 
 @console

@@ -2,7 +2,9 @@
 
 Both are plain HTML pages (print from any browser, or save the files the CLI writes with
 ``campaign create --out``); the QR codes are inline SVG, so a printed sheet needs nothing
-from the network. Used by the staff console and the command line alike.
+from the network. Used by the staff console and the command line alike. Made with a
+PUBLIC_BASE_URL that phones cannot reach (config.public_url_problem), a sheet says so on
+screen, above the sheet, before anyone prints it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from .. import campaigns, qr
 from ..catalog import Catalog
+from ..config import public_url_problem
 from ..models import Campaign
 
 HERE = Path(__file__).parent
@@ -71,7 +74,8 @@ def poster_html(c: Campaign, base_url: str, catalog: Catalog, standalone: bool) 
                  else campaigns.SCAN_LINE)
     return _env.get_template("poster.html").render(
         c=c, link=link, headline=headline, scan_line=scan_line, qr_svg=qr.svg(link),
-        dates=dates_text(c.starts_on, c.ends_on), css_inline=print_css() if standalone else "")
+        dates=dates_text(c.starts_on, c.ends_on), url_warning=public_url_problem(base_url),
+        css_inline=print_css() if standalone else "")
 
 
 def labels_html(c: Campaign, base_url: str, catalog: Catalog, standalone: bool) -> str:
@@ -81,7 +85,8 @@ def labels_html(c: Campaign, base_url: str, catalog: Catalog, standalone: bool) 
         link = campaigns.short_link(base_url, c.code, p.slug)
         labels.append({"title": p.data.title, "link": link, "qr_svg": qr.svg(link)})
     return _env.get_template("labels.html").render(
-        c=c, labels=labels, css_inline=print_css() if standalone else "")
+        c=c, labels=labels, url_warning=public_url_problem(base_url),
+        css_inline=print_css() if standalone else "")
 
 
 SHEETS = {"poster": poster_html, "labels": labels_html}
