@@ -200,18 +200,37 @@ def _print_second_factor(username: str, uri: str, codes: list[str]) -> None:
     print("  " + "  ".join(codes))
 
 
-def cmd_create_staff(args: argparse.Namespace, settings: Settings) -> int:
+def _ask_password(username: str, tries: int = 3) -> str | None:
+    """The new account's password, typed twice without echo: the rules first, a typed
+    password that breaks one is said why and asked again; None when the two differ or no
+    try was good (nothing is made then)."""
     import getpass
 
+    from .staff import PASSWORD_RULES, password_problem
+
+    print(f"create-staff: 请给 {username} 设密码。{PASSWORD_RULES}", file=sys.stderr)
+    for _ in range(tries):
+        password = getpass.getpass("密码（输入时不显示）：")
+        problem = password_problem(password, username.strip().lower())
+        if problem:
+            print(f"create-staff: {problem}请再输一个。", file=sys.stderr)
+            continue
+        if getpass.getpass("再输一遍密码：") != password:
+            print("create-staff: 两次输入的密码不一样，账号没有开通。请重新运行这个命令。",
+                  file=sys.stderr)
+            return None
+        return password
+    print("create-staff: 密码不合要求，账号没有开通。", file=sys.stderr)
+    return None
+
+
+def cmd_create_staff(args: argparse.Namespace, settings: Settings) -> int:
     from .pii import Vault
     from .staff import AccountError, open_account
 
-    password = args.password
+    password = args.password or _ask_password(args.username)
     if not password:
-        password = getpass.getpass("password: ")
-        if getpass.getpass("password again: ") != password:
-            print("create-staff: the two passwords differ", file=sys.stderr)
-            return 1
+        return 1
 
     async def work() -> tuple[Staff, tuple[str, list[str]] | None]:
         return await open_account("cli", args.username, password, args.role,
@@ -392,7 +411,9 @@ def main(argv: list[str] | None = None) -> int:
                    ).set_defaults(func=cmd_rotate_keys)
     p = sub.add_parser("create-staff", help="create a staff account")
     p.add_argument("--username", required=True)
-    p.add_argument("--password", help="asked for when left out (keeps it out of shell history)")
+    p.add_argument("--password", help="asked for twice when left out (keeps it out of shell "
+                   "history); at least 12 characters of three kinds, 6 different, without the "
+                   "username or a common password")
     p.add_argument("--role", required=True, choices=["admin", "reviewer", "viewer"])
     p.add_argument("--district", help="a reviewer's district, e.g. tengzhou")
     p.set_defaults(func=cmd_create_staff)

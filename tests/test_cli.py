@@ -18,9 +18,13 @@ from service.reference import new_reference
 from service.server import serve
 
 
-def _run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+def _run(*args: str, env: dict | None = None, typed: str | None = None
+         ) -> subprocess.CompletedProcess:
+    """The CLI as an operator runs it; ``typed``: what they type at its prompts (read from
+    standard input: in a session of its own there is no terminal to read from)."""
     return subprocess.run([sys.executable, "-m", "service", *args], cwd=ROOT, text=True,
-                          capture_output=True, env={**os.environ, **(env or {})}, timeout=120)
+                          capture_output=True, env={**os.environ, **(env or {})}, timeout=120,
+                          input=typed, start_new_session=typed is not None)
 
 
 def test_several_workers_on_sqlite_are_refused_with_advice(capsys, tmp_path):
@@ -221,6 +225,33 @@ def test_create_staff_refuses_weak_passwords_and_makes_a_reviewer(tmp_path):
     with sqlite3.connect(tmp_path / "staff.sqlite3") as conn:
         [(stored,)] = conn.execute("select password_hash from staff").fetchall()
     assert stored.startswith("$argon2id$") and "Teng-2027" not in stored
+
+
+def _accounts(db) -> list[str]:
+    with sqlite3.connect(db) as conn:
+        return [u for (u,) in conn.execute("select username from staff")]
+
+
+def test_create_staff_states_the_rules_asks_twice_and_refuses_a_mismatch(tmp_path):
+    db = tmp_path / "ask.sqlite3"
+    env = {"DATABASE_URL": f"sqlite://{db}"}
+    assert _run("migrate", env=env).returncode == 0
+    ask = ("create-staff", "--username", "wang", "--role", "reviewer", "--district", "tengzhou")
+    differ = _run(*ask, env=env, typed="Teng-2027-check!\nTeng-2027-chekc!\n")
+    assert differ.returncode == 1 and "两次输入的密码不一样，账号没有开通" in differ.stderr
+    assert "密码至少12位" in differ.stderr and "不能含用户名" in differ.stderr  # said first
+    assert "常见密码" in differ.stderr and "再输一遍密码" in differ.stderr
+    assert "Teng-2027" not in differ.stdout + differ.stderr  # never echoed
+    assert _accounts(db) == []
+    # a password that breaks a rule is said why at once and asked for again
+    mended = _run(*ask, env=env, typed="Wang-2027-check!\nTeng-2027-check!\nTeng-2027-check!\n")
+    assert mended.returncode == 0, mended.stderr
+    assert "密码里不能有用户名" in mended.stderr and "wang (reviewer" in mended.stdout
+    assert _accounts(db) == ["wang"]
+    never = _run("create-staff", "--username", "li", "--role", "viewer", env=env,
+                 typed="short\npassword-Zaozhuang-1\nAaaaaaaaaaaaaa1!\n")
+    assert never.returncode == 1 and "账号没有开通" in never.stderr
+    assert _accounts(db) == ["wang"]
 
 
 def test_the_first_admin_gets_a_second_factor_and_can_sign_in_with_it(tmp_path):

@@ -43,7 +43,8 @@ templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.globals.update(statuses=workflow.LABELS, districts=facts.DISTRICT_LABELS,
                              roles=accounts.ROLES, kinds=campaigns.KINDS,
                              day_pattern=clock.DAY_PATTERN, day_example=clock.DAY_EXAMPLE,
-                             dates_text=printables.dates_text)
+                             dates_text=printables.dates_text,
+                             password_rules=accounts.PASSWORD_RULES)
 
 Handler = Callable[[Request], Awaitable[Response]]
 # What the queue's search read the typed text as (review.read_search), as its heading says it
