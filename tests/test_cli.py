@@ -34,6 +34,23 @@ def test_several_workers_on_sqlite_are_refused_with_advice(capsys, tmp_path):
     assert "PostgreSQL" in err and "DATABASE_URL=postgres://" in err
 
 
+def test_serve_says_where_it_listens_and_how_to_make_the_first_account(tmp_path):
+    """`make serve PORT=… HOST=…` passes both on; once listening, the server prints its
+    address, the console's and the next step (the first staff account)."""
+    import shutil
+
+    if shutil.which("make"):
+        dry = subprocess.run(["make", "-n", "serve", "PORT=8124", "HOST=0.0.0.0"], cwd=ROOT,
+                             text=True, capture_output=True, timeout=60)
+        assert dry.stdout.strip().splitlines()[-1].endswith(
+            "-m service serve --host 0.0.0.0 --port 8124"), dry.stdout + dry.stderr
+    log = tmp_path / "serve.log"
+    with serving(f"sqlite://{tmp_path / 's.sqlite3'}", log=log) as base:
+        said = log.read_text("utf-8")
+    assert f"就业通 is running: {base}/" in said and f"Staff console: {base}/staff/" in said
+    assert "create-staff --username admin --role admin" in said and "twice" in said
+
+
 def test_the_cli_refuses_production_without_a_secret():
     r = _run("check-content", env={"JY_ENV": "production", "SECRET_KEY": ""})
     assert r.returncode == 2 and "SECRET_KEY" in r.stderr
