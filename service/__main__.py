@@ -38,7 +38,6 @@ def cmd_check_content(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     """Walk the self-check as a person would: their answers in, every result and reason out."""
-    import datetime as dt
     import json
 
     from . import clock, selfcheck
@@ -46,7 +45,11 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     from .facts import validate_answers
 
     catalog = load_catalog(settings.content_dir)
-    on = dt.date.fromisoformat(args.date) if args.date else clock.today()
+    on, problem = clock.read_day(args.date or "")
+    if problem:
+        print(f"check: --date: {problem}", file=sys.stderr)
+        return 2
+    on = on or clock.today()
     try:
         raw = json.loads(args.answers)
     except json.JSONDecodeError as e:
@@ -93,6 +96,8 @@ def cmd_build_pages(args: argparse.Namespace, settings: Settings) -> int:
     written = build_pages(catalog, settings.content_dir, settings.public_base_url,
                           settings.retention_days)
     print(f"build-pages: wrote {len(written)} files")
+    _warn_public_url("build-pages", settings, "每页指南上的二维码",
+                     "给群众用的网站，要设好以后再 make site。")
     return 0
 
 
@@ -195,18 +200,37 @@ def _print_second_factor(username: str, uri: str, codes: list[str]) -> None:
     print("  " + "  ".join(codes))
 
 
-def cmd_create_staff(args: argparse.Namespace, settings: Settings) -> int:
+def _ask_password(username: str, tries: int = 3) -> str | None:
+    """The new account's password, typed twice without echo: the rules first, a typed
+    password that breaks one is said why and asked again; None when the two differ or no
+    try was good (nothing is made then)."""
     import getpass
 
+    from .staff import PASSWORD_RULES, password_problem
+
+    print(f"create-staff: 请给 {username} 设密码。{PASSWORD_RULES}", file=sys.stderr)
+    for _ in range(tries):
+        password = getpass.getpass("密码（输入时不显示）：")
+        problem = password_problem(password, username.strip().lower())
+        if problem:
+            print(f"create-staff: {problem}请再输一个。", file=sys.stderr)
+            continue
+        if getpass.getpass("再输一遍密码：") != password:
+            print("create-staff: 两次输入的密码不一样，账号没有开通。请重新运行这个命令。",
+                  file=sys.stderr)
+            return None
+        return password
+    print("create-staff: 密码不合要求，账号没有开通。", file=sys.stderr)
+    return None
+
+
+def cmd_create_staff(args: argparse.Namespace, settings: Settings) -> int:
     from .pii import Vault
     from .staff import AccountError, open_account
 
-    password = args.password
+    password = args.password or _ask_password(args.username)
     if not password:
-        password = getpass.getpass("password: ")
-        if getpass.getpass("password again: ") != password:
-            print("create-staff: the two passwords differ", file=sys.stderr)
-            return 1
+        return 1
 
     async def work() -> tuple[Staff, tuple[str, list[str]] | None]:
         return await open_account("cli", args.username, password, args.role,
@@ -275,10 +299,9 @@ def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_campaign(args: argparse.Namespace, settings: Settings) -> int:
-    import datetime as dt
     from pathlib import Path
 
-    from . import campaigns, qr
+    from . import campaigns, clock, qr
     from .catalog import load_catalog
     from .models import Campaign
     from .printables import labels_html, poster_html
@@ -290,12 +313,16 @@ def cmd_campaign(args: argparse.Namespace, settings: Settings) -> int:
         for c in rows:
             state = "" if c.active else "  (retired)"
             print(f"{c.code}  {campaigns.short_link(base, c.code)}  {c.kind:8} {c.name}{state}")
+        _warn_public_url("campaign", settings, "上面这些链接",
+                         "设好以后，这些链接和工作台里的海报就会用新网址。")
         return 0
-    try:
-        dates = [dt.date.fromisoformat(d) if d else None for d in (args.starts_on, args.ends_on)]
-    except ValueError:
-        print("campaign: dates are written like 2027-03-01", file=sys.stderr)
-        return 2
+    dates: list[dt.date | None] = []
+    for option, typed in (("--starts-on", args.starts_on), ("--ends-on", args.ends_on)):
+        day, problem = clock.read_day(typed or "")
+        if problem:
+            print(f"campaign: {option}: {problem}", file=sys.stderr)
+            return 2
+        dates.append(day)
     try:
         made = _with_db(settings, lambda: campaigns.create(
             args.name, args.kind, args.target, catalog, district=args.district or "",
@@ -317,10 +344,17 @@ def cmd_campaign(args: argparse.Namespace, settings: Settings) -> int:
     print(link)
     print(f"campaign: {made.code} created; wrote {', '.join(files)} to {out} "
           "(open the poster in a browser and print it on A4)", file=sys.stderr)
-    if base.startswith("http://127.0.0.1") or base.startswith("http://localhost"):
-        print("campaign: warning: PUBLIC_BASE_URL is a local address; phones cannot reach "
-              "it. Set PUBLIC_BASE_URL before printing.", file=sys.stderr)
+    _warn_public_url("campaign", settings, "刚生成的二维码、海报和标签",
+                     "设好以后，在工作台打开这个活动的海报再打印（二维码会换成新网址，不用重新创建活动）。")
     return 0
+
+
+def _warn_public_url(command: str, settings: Settings, what: str, then: str) -> None:
+    """Says, last, when ``what`` (QR codes or links just made) leads nowhere
+    (config.public_url_problem), and ``then``: what to do once PUBLIC_BASE_URL is set."""
+    problem = settings.public_url_problem
+    if problem:
+        print(f"{command}: 注意：{what}，群众扫了打不开。{problem}{then}", file=sys.stderr)
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -377,7 +411,9 @@ def main(argv: list[str] | None = None) -> int:
                    ).set_defaults(func=cmd_rotate_keys)
     p = sub.add_parser("create-staff", help="create a staff account")
     p.add_argument("--username", required=True)
-    p.add_argument("--password", help="asked for when left out (keeps it out of shell history)")
+    p.add_argument("--password", help="asked for twice when left out (keeps it out of shell "
+                   "history); at least 12 characters of three kinds, 6 different, without the "
+                   "username or a common password")
     p.add_argument("--role", required=True, choices=["admin", "reviewer", "viewer"])
     p.add_argument("--district", help="a reviewer's district, e.g. tengzhou")
     p.set_defaults(func=cmd_create_staff)
@@ -394,8 +430,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--kind", choices=["job_fair", "village", "office", "online"])
     p.add_argument("--district")
     p.add_argument("--place")
-    p.add_argument("--starts-on", help="2027-03-01")
-    p.add_argument("--ends-on")
+    p.add_argument("--starts-on", help="the first day, e.g. 2027-03-01 (or 2027/3/1, 2027年3月1日)")
+    p.add_argument("--ends-on", help="the last day; none: an open-ended campaign (长期)")
     p.add_argument("--target", default="/check/",
                    help="the page the code opens: /, /check/ or /guides/<slug>/")
     p.add_argument("--out", default="out/campaigns", help="where to write the QR and poster")

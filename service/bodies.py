@@ -23,6 +23,7 @@ import msgspec
 from msgspec import Meta
 
 from .campaigns import KINDS
+from .clock import DAY_FORMAT_ERROR, DAY_PATTERN
 from .errors import ApiError
 from .facts import DISTRICTS, FACTS
 from .staff import ROLES
@@ -50,7 +51,10 @@ else:
 CAMPAIGN = r"^[A-Za-z0-9_-]{1,32}$"
 STATUS_CHOICES = "状态只能是：" + "、".join(f"{s}（{LABELS[s]}）" for s in STATUSES) + "。"
 UNKNOWN = "不认识这一项。"
-DATE = r"^\d{4}-\d{2}-\d{2}$"
+# A day typed by staff, or nothing (clock.DAY_PATTERN); whether the day exists (2027-02-30)
+# is clock.read_day's to say, where the field is used.
+DAY = f"^(?:{DAY_PATTERN})?$"
+DAY_DOC = "日期：年-月-日（2026-12-03，也可以写 2026/12/3、2026年12月3日、20261203），2000—2099年"
 
 
 def _m(error: str, **kw: Any) -> Meta:
@@ -191,8 +195,10 @@ class CampaignRequest(Body):
     target: Annotated[str, _m("二维码指向的页面不对。")] = ""
     district: Annotated[str, _m("区（市）不对。")] = ""
     place: Annotated[str, _m("地点是一段文字。")] = ""
-    starts_on: Annotated[str, _m("日期格式是 2027-03-01。", pattern=r"^$|" + DATE)] = ""
-    ends_on: Annotated[str, _m("日期格式是 2027-03-01。", pattern=r"^$|" + DATE)] = ""
+    starts_on: Annotated[str, _m(DAY_FORMAT_ERROR, pattern=DAY, max_length=32,
+                                 description="开始日期（" + DAY_DOC + "）")] = ""
+    ends_on: Annotated[str, _m(DAY_FORMAT_ERROR, pattern=DAY, max_length=32,
+                               description="结束日期（" + DAY_DOC + "；不填就是长期）")] = ""
 
 
 class QueueQuery(Body):
@@ -206,9 +212,11 @@ class QueueQuery(Body):
         STATUS_CHOICES)] = ""
     district: Annotated[str, _m("没有这个区（市）。")] = ""
     campaign: Annotated[str, _m("活动编号最长32位。", max_length=32)] = ""
-    date_from: Annotated[str, _m("日期格式是 2027-03-01。", pattern=r"^$|" + DATE)] = (
+    date_from: Annotated[str, _m(DAY_FORMAT_ERROR, pattern=DAY, max_length=32,
+                                 description="提交日期从这一天起（" + DAY_DOC + "）")] = (
         msgspec.field(default="", name="from"))
-    date_to: Annotated[str, _m("日期格式是 2027-03-01。", pattern=r"^$|" + DATE)] = (
+    date_to: Annotated[str, _m(DAY_FORMAT_ERROR, pattern=DAY, max_length=32,
+                               description="提交日期到这一天为止（" + DAY_DOC + "）")] = (
         msgspec.field(default="", name="to"))
     page: Annotated[int, _m("页码是正整数。", ge=1, le=99999)] = 1
     q: Annotated[str, _m("要找的内容最多40个字。", max_length=40, description=(

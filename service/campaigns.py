@@ -158,23 +158,28 @@ async def find(code: str) -> Campaign:
     return row
 
 
-def _date(value: str, field: str) -> dt.date | None:
-    day = clock.parse_day(value)
-    if value and day is None:  # shaped like a date, but no such day (2027-02-30)
-        raise ApiError(422, "invalid_campaign", "日期格式是 2027-03-01。",
-                       [{"field": field, "message": "日期格式是 2027-03-01。"}])
-    return day
+def _dates(req: CampaignRequest) -> tuple[dt.date | None, dt.date | None]:
+    """The campaign's first and last day as typed (bodies.py checked their shape); a 422
+    naming each day that does not exist (2027-02-30)."""
+    (starts, start_problem), (ends, end_problem) = (clock.read_day(req.starts_on),
+                                                    clock.read_day(req.ends_on))
+    errors = [{"field": field, "message": problem} for field, problem in (
+        ("starts_on", start_problem), ("ends_on", end_problem)) if problem]
+    if errors:
+        raise ApiError(422, "invalid_campaign", errors[0]["message"] if len(errors) == 1
+                       else "开始和结束日期都不对，请核对一下。", errors)
+    return starts, ends
 
 
 async def make(session: Session, req: CampaignRequest, catalog: Catalog,
                cache: CampaignCache) -> Campaign:
     """Create a campaign (admins only; audited)."""
     require_admin(session)
+    starts_on, ends_on = _dates(req)
     try:
         made = await create(
             req.name, req.kind, req.target or "/", catalog, district=req.district,
-            place=req.place, starts_on=_date(req.starts_on, "starts_on"),
-            ends_on=_date(req.ends_on, "ends_on"), created_by=session.username)
+            place=req.place, starts_on=starts_on, ends_on=ends_on, created_by=session.username)
     except CampaignError as e:
         raise ApiError(422, "invalid_campaign", str(e)) from None
     await audit(session.username, "campaign_create", made.code, made.name)

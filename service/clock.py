@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
+import unicodedata
 from collections.abc import Iterator
 
 BEIJING = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
@@ -38,14 +40,49 @@ def this_year() -> int:
     return local_now().year
 
 
-def parse_day(value: str) -> dt.date | None:
-    """A YYYY-MM-DD text as a date; None for "" and for a day that does not exist."""
-    if not value:
-        return None
+# How staff may write a day (年-月-日, 2000 to 2099): 2026-12-03, 2026-12-3, 2026/12/3,
+# 2026.12.3, 2026年12月3日 (or 号), 20261203, with full-width digits and signs as a Chinese
+# input method types them. One pattern, written so that it means the same to Python's re
+# and to a browser's <input pattern> (JavaScript, v flag: no named groups, and no escapes
+# or ranges inside a class but digits): the console's date fields carry it, bodies.py
+# checks the shape with it, and ``parse_day`` reads the day.
+_D = "[0-9０-９]"
+DAY_PATTERN = (
+    rf"\s*(?:2|２)(?:0|０){_D}{{2}}(?:"
+    rf"(?:-|－){_D}{{1,2}}(?:-|－){_D}{{1,2}}"
+    rf"|(?:/|／){_D}{{1,2}}(?:/|／){_D}{{1,2}}"
+    rf"|(?:\.|．){_D}{{1,2}}(?:\.|．){_D}{{1,2}}"
+    rf"|\s*年\s*{_D}{{1,2}}\s*月\s*{_D}{{1,2}}\s*(?:日|号)?"
+    rf"|{_D}{{4}})\s*")
+_DAY = re.compile(DAY_PATTERN)
+DAY_EXAMPLE = "2026-12-03"
+
+
+# What staff read when a date field is wrong: text that is no date, or a day that is none.
+DAY_FORMAT_ERROR = "日期请按“年-月-日”写，比如 2026-12-03（写 2026/12/3 或 2026年12月3日 也行）。"
+
+
+def read_day(value: str) -> tuple[dt.date | None, str]:
+    """A day as staff type it (``DAY_PATTERN``): (the date, "") or, for "", (None, ""); for
+    anything else (None, what is wrong with it, in Chinese)."""
+    if not value.strip():
+        return None, ""
+    if not _DAY.fullmatch(value):
+        return None, DAY_FORMAT_ERROR
+    digits = re.findall(r"[0-9]+", unicodedata.normalize("NFKC", value))
+    if len(digits) == 1:  # 20261203
+        digits = [digits[0][:4], digits[0][4:6], digits[0][6:]]
+    year, month, day = (int(n) for n in digits)
     try:
-        return dt.date.fromisoformat(value)
-    except (ValueError, OverflowError):
-        return None
+        return dt.date(year, month, day), ""
+    except ValueError:  # 2027-02-30
+        return None, f"没有{year}年{month}月{day}日这一天，请核对一下日期。"
+
+
+def parse_day(value: str) -> dt.date | None:
+    """A day as staff type it as a date; None for "", for other text and for a day that
+    does not exist (2027-02-30)."""
+    return read_day(value)[0]
 
 
 def day_start(d: dt.date) -> dt.datetime:

@@ -191,6 +191,54 @@ class Settings:
     def tortoise_config(self) -> dict[str, Any]:
         return tortoise_config(self.database_url)
 
+    @property
+    def public_url_problem(self) -> str:
+        return public_url_problem(self.public_base_url)
+
+
+# Names that only a local network resolves (mDNS, home routers, company DNS).
+_LAN_SUFFIXES = (".local", ".lan", ".home", ".internal", ".intranet", ".corp", ".home.arpa")
+
+
+def public_url_problem(url: str) -> str:
+    """Why people's phones could not open a link or QR code made from ``url`` (the
+    PUBLIC_BASE_URL), in Chinese with what to set ("" when nothing is wrong with it); each
+    caller adds what to do once it is set.
+
+    Posters and labels outlive the machine they were made on: a code printed with
+    http://127.0.0.1:8000 leads nowhere for everyone who scans it. Said by the console on
+    the campaign pages and on the printable sheets, and by the CLI when it makes QR codes."""
+    import ipaddress
+
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower().rstrip(".")
+    except ValueError:  # http://[not-an-address
+        parts, host = urlsplit(""), ""
+    reason = ""
+    if parts.scheme not in ("http", "https") or not host:
+        reason = "这不是一个完整的网址（要像 https://jy.example.gov.cn 这样）。"
+    else:
+        try:
+            ip: ipaddress.IPv4Address | ipaddress.IPv6Address | None = ipaddress.ip_address(host)
+        except ValueError:
+            ip = None
+        if host == "localhost" or host.endswith(".localhost") or (
+                ip is not None and (ip.is_loopback or ip.is_unspecified)):
+            reason = "这是本机地址，只有这台电脑自己打得开，别人的手机扫码打不开。"
+        elif ip is not None and not ip.is_global:
+            reason = "这是内网地址，用移动网络或别处 Wi-Fi 的手机扫码打不开。"
+        elif ip is None and ("." not in host or host.endswith(_LAN_SUFFIXES)):
+            reason = "这是内网里的机器名，外面的手机扫码打不开。"
+        elif parts.scheme == "http":
+            reason = ("这是 http:// 地址：正式上线的服务只用 https://，印出去的 http 地址以后可能"
+                      "打不开，微信也会提示“不安全”。")
+    if not reason:
+        return ""
+    return (f"PUBLIC_BASE_URL 现在是 {url}，{reason}"
+            "请把 PUBLIC_BASE_URL 设成群众手机能打开的 https:// 网址（比如 "
+            "https://jy.example.gov.cn）。")
+
 
 def _whole(environ: Mapping[str, str], name: str, default: int) -> int:
     """A whole number > 0 from the environment, or a ConfigError naming the variable."""

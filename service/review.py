@@ -74,23 +74,29 @@ class Filters:
             bad("district", "没有这个区（市）。")
         dates = {}
         for attr, name in (("date_from", "from"), ("date_to", "to")):
-            dates[attr] = clock.parse_day(values.get(attr, ""))
-            if values.get(attr) and dates[attr] is None:
-                bad(name, "日期格式是 2027-03-01。")
+            dates[attr], problem = clock.read_day(values.get(attr, ""))
+            if problem:
+                bad(name, problem)
+        if dates["date_from"] and dates["date_to"] and dates["date_to"] < dates["date_from"]:
+            bad("to", "“到”的日期早于“从”的日期，请把两个日期对调一下。")
         if errors:
             raise bodies.refuse(QueueQuery, errors)
         q = QueueQuery(**values)
         return cls(q.program, q.status, q.district, q.campaign, dates["date_from"],
                    dates["date_to"], q.page, q.q.strip())
 
+    def form(self) -> dict[str, str]:
+        """The filters as the queue's form shows them (a date as 2026-12-03, however it was
+        typed)."""
+        return {"program": self.program, "status": self.status, "district": self.district,
+                "campaign": self.campaign,
+                "from": self.date_from.isoformat() if self.date_from else "",
+                "to": self.date_to.isoformat() if self.date_to else "", "q": self.q}
+
     def query_string(self, **over: Any) -> str:
         from urllib.parse import urlencode
 
-        values = {"program": self.program, "status": self.status, "district": self.district,
-                  "campaign": self.campaign,
-                  "from": self.date_from.isoformat() if self.date_from else "",
-                  "to": self.date_to.isoformat() if self.date_to else "", "q": self.q,
-                  "page": self.page}
+        values: dict[str, Any] = {**self.form(), "page": self.page}
         values.update(over)
         return urlencode({k: v for k, v in values.items() if v and not (k == "page" and v == 1)})
 

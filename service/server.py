@@ -67,7 +67,8 @@ def ready(settings: Settings, host: str, port: int) -> str:
     base = f"http://{shown}:{port}"
     return (f"\n就业通 is running: {base}/  (the self-check: {base}/check/)\n"
             f"Staff console: {base}/staff/\n"
-            "No staff account yet? Make the first one (it asks for a password, and prints the\n"
-            "administrator's second factor for an authenticator app):\n"
+            "No staff account yet? Make the first one (it says the password rules, asks for\n"
+            "the password twice, and prints the administrator's second factor for an\n"
+            "authenticator app):\n"
             "  .venv/bin/python -m service create-staff --username admin --role admin\n"
             "Stop with Ctrl-C.\n")

@@ -58,6 +58,12 @@ class AccountError(ValueError):
 now = clock.now
 
 
+# The rules ``password_problem`` applies, as the CLI's prompt, the console and the README
+# state them (the examples are from _COMMON; a test checks each is refused).
+PASSWORD_RULES = ("密码至少12位，要有大写字母、小写字母、数字、符号中的至少三种，至少6个不同的字符；"
+                  "不能含用户名，也不能含常见密码（比如 password、12345678、zaozhuang、woaini1314）。")
+
+
 def password_problem(password: str, username: str) -> str | None:
     if len(password) < 12:
         return "密码至少12位。"

@@ -3,6 +3,7 @@ codes that an independent decoder reads back at poster and label sizes."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 
@@ -12,6 +13,7 @@ from PIL import Image, ImageDraw
 from qrread import decode, svg_to_image
 
 from service import campaigns, qr
+from service.config import public_url_problem
 from service.models import Campaign
 
 
@@ -161,6 +163,27 @@ async def test_the_poster_and_label_sheet_print_what_people_need(app, people):
     await c.aclose()
 
 
+@pytest.mark.parametrize("starts, ends, printed", [
+    ("2027-03-01", "2027-03-03", "从2027年3月1日到3月3日"),
+    ("2026-12-28", "2027-01-03", "从2026年12月28日到2027年1月3日"),
+    ("2027-03-01", "2027-03-01", "2027年3月1日"),
+    ("2027-03-01", "", "从2027年3月1日起，长期"),
+    ("", "2027-03-03", "到2027年3月3日为止"),
+    ("", "", "长期"),
+])
+async def test_the_poster_prints_the_campaigns_days_not_only_its_first(app, people, starts,
+                                                                       ends, printed):
+    made = await make_campaign(app, starts_on=starts, ends_on=ends)
+    c, _ = await signed_in(app, "admin")
+    poster = (await c.get(f"/staff/campaigns/{made['code']}/poster")).text
+    where = re.search(r'<p class="where">(.*?)</p>', poster).group(1)
+    assert where == f"{made['name']} · 滕州市人力资源市场 · {printed}"
+    # the console says the same where it shows the campaign
+    assert printed in (await c.get(f"/staff/campaigns/{made['code']}")).text
+    assert printed in (await c.get("/staff/campaigns")).text
+    await c.aclose()
+
+
 async def test_the_console_shows_campaigns_and_makes_them_for_admins(app, people, client):
     made = await make_campaign(app)
     await client.get(f"/q/{made['code']}")
@@ -181,6 +204,51 @@ async def test_the_console_shows_campaigns_and_makes_them_for_admins(app, people
             "starts_on": "", "ends_on": "", "target": "/", "csrf_token": csrf})
         assert r.status_code == 303
         assert await Campaign.filter(name="峄城区窗口").exists()
+
+
+@pytest.mark.parametrize("url, why", [
+    ("http://127.0.0.1:8000", "本机地址"), ("http://localhost:8000", "本机地址"),
+    ("http://0.0.0.0:8000", "本机地址"), ("http://[::1]:8000", "本机地址"),
+    ("http://192.168.1.20:8000", "内网地址"), ("http://10.0.0.8", "内网地址"),
+    ("https://172.20.1.5", "内网地址"), ("http://jyserver:8000", "内网里的机器名"),
+    ("https://jy.local", "内网里的机器名"), ("http://jy.zaozhuang.gov.cn", "http://"),
+    ("jy.zaozhuang.gov.cn", "不是一个完整的网址"),
+])
+def test_a_public_address_phones_cannot_open_is_named_with_what_to_set(url, why):
+    problem = public_url_problem(url)
+    assert f"PUBLIC_BASE_URL 现在是 {url}" in problem and why in problem
+    assert "设成群众手机能打开的 https:// 网址" in problem
+
+
+@pytest.mark.parametrize("url", ["https://jy.zaozhuang.gov.cn", "https://rsj.zaozhuang.gov.cn/jy",
+                                 "https://8.8.8.8"])
+def test_a_public_https_address_is_not_warned_about(url):
+    assert public_url_problem(url) == ""
+
+
+async def test_the_campaign_pages_warn_while_their_qr_codes_lead_nowhere(app, people):
+    """With the default PUBLIC_BASE_URL (this machine) every page that shows or prints a
+    campaign's QR code says so, and what to set; with the public https address, none does."""
+    made = await make_campaign(app)
+    code = made["code"]
+    c, _ = await signed_in(app, "admin")
+    pages = ["/staff/campaigns", f"/staff/campaigns/{code}", f"/staff/campaigns/{code}/poster",
+             f"/staff/campaigns/{code}/labels"]
+    for path in pages:
+        text = (await c.get(path)).text
+        banner = re.search(r'<div class="(?:banner|url-warning)" role="alert".*?</div>', text,
+                           re.S)
+        assert banner, path
+        assert "群众扫了打不开" in banner.group(0) and "先不要打印" in banner.group(0)
+        assert "PUBLIC_BASE_URL 现在是 http://127.0.0.1:8000，这是本机地址" in banner.group(0)
+    assert "打不开" not in (await c.get("/staff/applications")).text  # nothing to print there
+    app.state.settings = dataclasses.replace(app.state.settings,
+                                             public_base_url="https://jy.zaozhuang.gov.cn")
+    for path in pages:
+        text = (await c.get(path)).text
+        assert 'role="alert"' not in text and "打不开" not in text, path
+    assert f"https://jy.zaozhuang.gov.cn/q/{code}" in (await c.get(pages[2])).text
+    await c.aclose()
 
 
 async def test_only_the_poster_and_the_label_sheet_are_printable(app, people):

@@ -18,9 +18,13 @@ from service.reference import new_reference
 from service.server import serve
 
 
-def _run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+def _run(*args: str, env: dict | None = None, typed: str | None = None
+         ) -> subprocess.CompletedProcess:
+    """The CLI as an operator runs it; ``typed``: what they type at its prompts (read from
+    standard input: in a session of its own there is no terminal to read from)."""
     return subprocess.run([sys.executable, "-m", "service", *args], cwd=ROOT, text=True,
-                          capture_output=True, env={**os.environ, **(env or {})}, timeout=120)
+                          capture_output=True, env={**os.environ, **(env or {})}, timeout=120,
+                          input=typed, start_new_session=typed is not None)
 
 
 def test_several_workers_on_sqlite_are_refused_with_advice(capsys, tmp_path):
@@ -28,6 +32,25 @@ def test_several_workers_on_sqlite_are_refused_with_advice(capsys, tmp_path):
     assert serve(settings, workers=2) == 2
     err = capsys.readouterr().err
     assert "PostgreSQL" in err and "DATABASE_URL=postgres://" in err
+
+
+def test_serve_says_where_it_listens_and_how_to_make_the_first_account(tmp_path):
+    """`make serve PORT=… HOST=…` passes both on; once listening, the server prints its
+    address, the console's and the next step (the first staff account)."""
+    import shutil
+
+    if shutil.which("make"):
+        alone = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL")}
+        dry = subprocess.run(["make", "--no-print-directory", "-n", "serve", "PORT=8124",
+                              "HOST=0.0.0.0"], cwd=ROOT, text=True, capture_output=True,
+                             timeout=60, env=alone)  # under `make test` too
+        assert dry.stdout.strip().splitlines()[-1].endswith(
+            "-m service serve --host 0.0.0.0 --port 8124"), dry.stdout + dry.stderr
+    log = tmp_path / "serve.log"
+    with serving(f"sqlite://{tmp_path / 's.sqlite3'}", log=log) as base:
+        said = log.read_text("utf-8")
+    assert f"就业通 is running: {base}/" in said and f"Staff console: {base}/staff/" in said
+    assert "create-staff --username admin --role admin" in said and "twice" in said
 
 
 def test_the_cli_refuses_production_without_a_secret():
@@ -223,6 +246,33 @@ def test_create_staff_refuses_weak_passwords_and_makes_a_reviewer(tmp_path):
     assert stored.startswith("$argon2id$") and "Teng-2027" not in stored
 
 
+def _accounts(db) -> list[str]:
+    with sqlite3.connect(db) as conn:
+        return [u for (u,) in conn.execute("select username from staff")]
+
+
+def test_create_staff_states_the_rules_asks_twice_and_refuses_a_mismatch(tmp_path):
+    db = tmp_path / "ask.sqlite3"
+    env = {"DATABASE_URL": f"sqlite://{db}"}
+    assert _run("migrate", env=env).returncode == 0
+    ask = ("create-staff", "--username", "wang", "--role", "reviewer", "--district", "tengzhou")
+    differ = _run(*ask, env=env, typed="Teng-2027-check!\nTeng-2027-chekc!\n")
+    assert differ.returncode == 1 and "两次输入的密码不一样，账号没有开通" in differ.stderr
+    assert "密码至少12位" in differ.stderr and "不能含用户名" in differ.stderr  # said first
+    assert "常见密码" in differ.stderr and "再输一遍密码" in differ.stderr
+    assert "Teng-2027" not in differ.stdout + differ.stderr  # never echoed
+    assert _accounts(db) == []
+    # a password that breaks a rule is said why at once and asked for again
+    mended = _run(*ask, env=env, typed="Wang-2027-check!\nTeng-2027-check!\nTeng-2027-check!\n")
+    assert mended.returncode == 0, mended.stderr
+    assert "密码里不能有用户名" in mended.stderr and "wang (reviewer" in mended.stdout
+    assert _accounts(db) == ["wang"]
+    never = _run("create-staff", "--username", "li", "--role", "viewer", env=env,
+                 typed="short\npassword-Zaozhuang-1\nAaaaaaaaaaaaaa1!\n")
+    assert never.returncode == 1 and "账号没有开通" in never.stderr
+    assert _accounts(db) == ["wang"]
+
+
 def test_the_first_admin_gets_a_second_factor_and_can_sign_in_with_it(tmp_path):
     """The server's operator makes the first admin, adds the printed secret to a phone's
     authenticator, and signs in; later the phone is lost and set-up-totp replaces it."""
@@ -290,6 +340,7 @@ def test_campaign_create_prints_the_link_and_writes_the_print_files(tmp_path):
                      f"{code}-labels.html"}
     poster = (tmp_path / "out" / f"{code}-poster.html").read_text()
     assert "<style>" in poster and link in poster  # opens and prints with nothing else
+    assert "打不开" not in r.stderr + poster  # a public https address: nothing to warn of
     import zxingcpp
     from PIL import Image
 
@@ -299,6 +350,51 @@ def test_campaign_create_prints_the_link_and_writes_the_print_files(tmp_path):
     bad = _run("campaign", "create", "--name", "x", "--kind", "village", "--target", "/admin/",
                "--out", str(tmp_path / "out2"), env=env)
     assert bad.returncode == 1 and "campaign:" in bad.stderr
+
+
+@pytest.mark.parametrize("url, why", [("http://127.0.0.1:8000", "本机地址"),  # the default
+                                      ("http://192.168.1.20:8000", "内网地址"),
+                                      ("http://jy.zaozhuang.gov.cn", "http://")])
+def test_making_qr_codes_with_an_address_phones_cannot_open_warns_what_to_set(tmp_path, url,
+                                                                          why):
+    env = {"DATABASE_URL": f"sqlite://{tmp_path / 'w.sqlite3'}", "PUBLIC_BASE_URL": url}
+    assert _run("migrate", env=env).returncode == 0
+    made = _run("campaign", "create", "--name", "村里宣讲", "--kind", "village",
+                "--out", str(tmp_path / "out"), env=env)
+    assert made.returncode == 0, made.stderr
+    warning = made.stderr.strip().splitlines()[-1]  # said last, where it is seen
+    assert warning.startswith("campaign: 注意：") and "群众扫了打不开" in warning and why in warning
+    assert f"PUBLIC_BASE_URL 现在是 {url}" in warning
+    assert "https://" in warning
+    [poster] = (tmp_path / "out").glob("*-poster.html")
+    assert 'class="url-warning"' in poster.read_text("utf-8")  # and the file says it on screen
+    listed = _run("campaign", "list", env=env)
+    assert "群众扫了打不开" in listed.stderr and why in listed.stderr
+
+
+def test_campaign_and_check_read_a_day_as_the_console_does(tmp_path):
+    db = tmp_path / "d.sqlite3"
+    env = {"DATABASE_URL": f"sqlite://{db}", "PUBLIC_BASE_URL": "https://jy.zaozhuang.gov.cn"}
+    assert _run("migrate", env=env).returncode == 0
+    for option, typed, said in (("--starts-on", "03/01/2027", "年-月-日"),
+                                ("--ends-on", "2027-02-30", "没有2027年2月30日这一天")):
+        bad = _run("campaign", "create", "--name", "村里宣讲", "--kind", "village", option, typed,
+                   "--out", str(tmp_path / "no"), env=env)
+        assert bad.returncode == 2 and option in bad.stderr and said in bad.stderr
+    assert not (tmp_path / "no").exists()
+    made = _run("campaign", "create", "--name", "村里宣讲", "--kind", "village",
+                "--starts-on", "2027年3月1日", "--ends-on", "2027/3/3",
+                "--out", str(tmp_path / "out"), env=env)
+    assert made.returncode == 0, made.stderr
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("select name, starts_on, ends_on from campaign").fetchall() == [
+            ("村里宣讲", "2027-03-01", "2027-03-03")]
+    [poster] = (tmp_path / "out").glob("*-poster.html")
+    assert "村里宣讲 · 从2027年3月1日到3月3日" in poster.read_text("utf-8")
+    check = _run("check", "--date", "2024/6/1", "--answers", "{}", env=env)
+    assert check.returncode == 0 and "按2024-06-01算" in check.stdout
+    wrong = _run("check", "--date", "06/01/2024", "--answers", "{}", env=env)
+    assert wrong.returncode == 2 and "年-月-日" in wrong.stderr and not wrong.stdout
 
 
 @pytest.mark.parametrize("trusted", ["", "127.0.0.1"])

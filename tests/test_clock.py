@@ -39,6 +39,9 @@ def test_times_are_shown_in_beijing_time():
 @pytest.mark.parametrize("text, day", [
     ("2028-02-29", dt.date(2028, 2, 29)), ("2027-02-29", None), ("2027-13-01", None),
     ("", None), ("3月1日", None), ("99999-01-01", None),
+    ("2028/2/29", dt.date(2028, 2, 29)), ("2028年2月29日", dt.date(2028, 2, 29)),
+    ("20280229", dt.date(2028, 2, 29)), ("２０２８－０２－２９", dt.date(2028, 2, 29)),
+    ("2027年2月29日", None), ("02/29/2028", None), ("٢٠٢٨-٠٢-٢٩", None), ("2028 0229", None),
 ])
 def test_a_typed_day_is_a_real_day_or_nothing(text, day):
     assert clock.parse_day(text) == day

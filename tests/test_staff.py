@@ -26,6 +26,24 @@ def test_a_password_is_stored_as_argon2id_with_the_library_defaults():
     assert f"m={PasswordHasher().memory_cost}," in REAL_HASH
 
 
+def test_the_password_rules_staff_are_told_are_the_rules_applied():
+    import re
+
+    from service.staff import PASSWORD_RULES, password_problem
+
+    good = "Teng-2027-check!"
+    assert password_problem(good, "wang") is None
+    assert "12位" in PASSWORD_RULES and password_problem("Teng-2027-c!", "x") is None
+    assert password_problem("Teng-2027-c", "x")  # 11 characters
+    assert "三种" in PASSWORD_RULES and password_problem("tengzz2027check", "x")  # two kinds
+    assert "6个不同" in PASSWORD_RULES and password_problem("Aa1!Aa1!Aa1!Aa", "x")  # 4 kinds
+    assert "用户名" in PASSWORD_RULES and password_problem("Wang-2027-check!", "wang")
+    examples = re.search(r"比如 (.*?)）", PASSWORD_RULES).group(1).split("、")
+    assert len(examples) >= 3
+    for word in examples:  # each common password named is refused, inside a longer one too
+        assert password_problem(f"Xq-7{word.upper()}{word}-Z!", "x"), word
+
+
 async def apply(client, **over) -> dict:
     body = form(**over)
     r = await client.post("/api/applications", json=body, headers=key())
@@ -504,6 +522,9 @@ async def test_the_admin_console_shows_figures_audit_and_accounts(app, people, c
                                                   "role": "viewer", "district": "",
                                                   "csrf_token": csrf})
         assert r.status_code == 422 and "至少12位" in r.text
+        from service.staff import PASSWORD_RULES
+
+        assert PASSWORD_RULES in r.text  # the form says every rule, not only the length
 
 
 async def test_date_filters_use_beijing_days_on_every_database(app, people, client):

@@ -21,6 +21,7 @@ from .. import (
     bodies,
     callbacks,
     campaigns,
+    clock,
     documents,
     facts,
     printables,
@@ -40,7 +41,10 @@ from ..throttle import address_of
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.globals.update(statuses=workflow.LABELS, districts=facts.DISTRICT_LABELS,
-                             roles=accounts.ROLES, kinds=campaigns.KINDS)
+                             roles=accounts.ROLES, kinds=campaigns.KINDS,
+                             day_pattern=clock.DAY_PATTERN, day_example=clock.DAY_EXAMPLE,
+                             dates_text=printables.dates_text,
+                             password_rules=accounts.PASSWORD_RULES)
 
 Handler = Callable[[Request], Awaitable[Response]]
 # What the queue's search read the typed text as (review.read_search), as its heading says it
@@ -57,6 +61,11 @@ def page(request: Request, name: str, status: int = 200,
 def fields_of(form: Any) -> dict[str, Any]:
     """A form's text fields, without the CSRF token (checked apart)."""
     return {k: v for k, v in form.items() if k != "csrf_token" and isinstance(v, str)}
+
+
+def field_errors(e: ApiError) -> dict[str, str]:
+    """field -> message, for marking the bad fields of a form shown again."""
+    return {x["field"]: x["message"] for x in e.errors or []}
 
 
 def to_login() -> Response:
@@ -135,10 +144,22 @@ async def applications(request: Request) -> Response:
     if session.role == "viewer":
         return RedirectResponse("/staff/summary", 303)
     state = request.app.state
-    filters = review.Filters.parse(request.query_params, state.catalog)
+    try:
+        filters = review.Filters.parse(request.query_params, state.catalog)
+    except ApiError as e:
+        if e.status != 422:
+            raise
+        # nothing is filtered on a guess: the form comes back as typed, each bad field
+        # marked, and no list until it is put right
+        typed = {k: v for k, v in request.query_params.items() if isinstance(v, str)}
+        return page(request, "queue.html", 422, me=request.state.me, data=None,
+                    f=review.Filters(), v={k: typed.get(k, "") for k in review.Filters().form()},
+                    error=e.message, bad=field_errors(e), programs=state.catalog.programs,
+                    search_words=SEARCH_WORDS)
     data = await review.queue(session, filters, state.catalog, state.vault)
     return page(request, "queue.html", me=request.state.me, data=data, f=filters,
-                programs=state.catalog.programs, search_words=SEARCH_WORDS)
+                v=filters.form(), bad={}, programs=state.catalog.programs,
+                search_words=SEARCH_WORDS)
 
 
 async def _detail(request: Request, session: accounts.Session, app: Any, reveal: bool = False,
@@ -326,7 +347,7 @@ async def security(request: Request) -> Response:
 async def campaigns_page(request: Request) -> Response:
     form = await request.form() if request.method == "POST" else None
     session = await signed_in(request, form)
-    error, status = "", 200
+    error, status, bad, typed = "", 200, {}, {}
     if form is not None:
         try:
             req = bodies.decode(CampaignRequest, fields_of(form), lax=True)
@@ -336,11 +357,13 @@ async def campaigns_page(request: Request) -> Response:
         except ApiError as e:
             if e.status != 422:
                 raise
-            error, status = e.message, e.status
+            # nothing made: the form comes back as typed, each bad field marked
+            error, status, bad, typed = e.message, e.status, field_errors(e), fields_of(form)
     await request.app.state.tally.flush()
     f = await campaigns.figures()
     return page(request, "campaigns.html", status, me=request.state.me, f=f, error=error,
-                programs=request.app.state.catalog.programs)
+                bad=bad, v=typed, programs=request.app.state.catalog.programs,
+                url_warning=request.app.state.settings.public_url_problem)
 
 
 async def _campaign(request: Request) -> Campaign:
@@ -355,7 +378,8 @@ async def campaign_page(request: Request) -> Response:
     c = await campaigns.one(row, state.settings.public_base_url, state.tally)
     return page(request, "campaign.html", me=request.state.me, c=c,
                 qr_svg=qr.svg(c["short_link"]),
-                target_title=printables.target_title(row.target, state.catalog))
+                target_title=printables.target_title(row.target, state.catalog),
+                url_warning=state.settings.public_url_problem)
 
 
 @console

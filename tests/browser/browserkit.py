@@ -50,6 +50,7 @@ def chromium_path() -> str | None:
 class Server:
     base: str
     campaign: str
+    admin_totp: str = ""  # the admin's authenticator secret, as create-staff printed it
 
     def url(self, path: str) -> str:
         return self.base + path

@@ -13,6 +13,7 @@ tests are skipped with the reason. axe-core comes from npm (``npm ci``).
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -101,12 +102,13 @@ def server(_booting):
         assert p.returncode == 0, f"{cmd}: {out}{err}"
         outputs.append(out)
     campaign = outputs[2].strip().splitlines()[-1].rsplit("/q/", 1)[1]
+    admin_totp = re.search(r"otpauth://\S*secret=([A-Z2-7]+)", outputs[0]).group(1)
     deadline = time.monotonic() + 30
     while not _up(base + "/healthz"):
         if proc.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError("the server did not start:\n" + log.read_text(errors="replace"))
         time.sleep(0.1)
-    return Server(base=base, campaign=campaign)
+    return Server(base=base, campaign=campaign, admin_totp=admin_totp)
 
 
 @pytest.fixture(scope="session")
