@@ -37,8 +37,10 @@ db: $(STAMP)
 #   make serve PORT=8080 HOST=0.0.0.0
 PORT ?= 8000
 HOST ?= 127.0.0.1
+# Links and QR codes name the port served on, unless PUBLIC_BASE_URL says otherwise.
 serve: site
-	$(PY) -m service serve --host $(HOST) --port $(PORT)
+	PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}" \
+		$(PY) -m service serve --host $(HOST) --port $(PORT)
 
 check-content: $(STAMP)
 	$(PY) -m service check-content

@@ -46,6 +46,8 @@ def test_serve_says_where_it_listens_and_how_to_make_the_first_account(tmp_path)
                              timeout=60, env=alone)  # under `make test` too
         assert dry.stdout.strip().splitlines()[-1].endswith(
             "-m service serve --host 0.0.0.0 --port 8124"), dry.stdout + dry.stderr
+        # links and QR codes made while serving name the same port, unless set otherwise
+        assert "http://0.0.0.0:8124" in dry.stdout
     log = tmp_path / "serve.log"
     with serving(f"sqlite://{tmp_path / 's.sqlite3'}", log=log) as base:
         said = log.read_text("utf-8")
