@@ -1,9 +1,11 @@
-"""No dead ends (issue 18): a wrong address, a pasted search, the footer."""
+"""No dead ends (issue 18): a wrong address, a pasted search, the footer, the phone's back
+button within the self-check and the apply form."""
 
 from __future__ import annotations
 
 import pytest
-from browserkit import PROGRAM
+from browserkit import PROGRAM, fill_application
+from people import make_id
 
 
 @pytest.mark.parametrize("path", ["/guides/no-such-guide/", "/gudies/", "/guides/unemployment"])
@@ -91,3 +93,36 @@ def test_an_error_appearing_does_not_move_the_button_under_the_finger(phone, ser
     after = target.bounding_box()
     assert page.locator("#jy-d-shanting").is_checked()
     assert after["y"] > before["y"]        # the error did appear above it, after the tap
+
+
+def test_the_phones_back_button_on_the_summary_goes_back_to_the_form(phone, server):
+    """She checks the summary, sees a wrong digit and presses the phone's back button: the
+    form again, as she typed it, not the guide she came from. A reload keeps the summary."""
+    page = phone.new_page()
+    guide = server.url(f"/guides/{PROGRAM}/")
+    page.goto(guide)
+    page.goto(server.url(f"/apply/?program={PROGRAM}"))
+    fill_application(page, "赵春梅", make_id("19780914", 266), "13905631234")
+    page.get_by_role("button", name="下一步：核对信息").click()
+    summary = page.get_by_role("heading", name="请核对一下")
+    summary.wait_for()
+    page.reload()                                              # a reload keeps the place
+    summary.wait_for()
+    assert "13905631234" in page.locator("#jy-apply").inner_text()
+    page.go_back()
+    page.get_by_label("手机号 *").wait_for()
+    assert page.url == server.url(f"/apply/?program={PROGRAM}")
+    assert page.get_by_label("手机号 *").input_value() == "13905631234"
+    assert page.get_by_label("滕州市").is_checked()
+    page.reload()                                              # and the form stays the form
+    page.get_by_label("手机号 *").wait_for()
+    assert not summary.count()
+
+    # 返回修改 on the summary does what the back button does, and keeps the browser's history
+    # in step: one more back leaves for the guide.
+    page.get_by_role("button", name="下一步：核对信息").click()
+    summary.wait_for()
+    page.get_by_role("button", name="返回修改").click()
+    page.get_by_label("手机号 *").wait_for()
+    page.go_back()
+    page.wait_for_url(guide)

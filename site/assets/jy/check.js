@@ -92,9 +92,7 @@
     if (state.history[state.history.length - 1] !== q.id) state.history.push(q.id);
     editing = null;
     save();
-    // The phone's back button (WeChat has no forward one) goes to the previous question,
-    // not off the page: one browser history entry per answer, undone by popstate below.
-    try { history.pushState({ jyCheck: state.history.length }, ""); pushed++; } catch (e) { /* old browser */ }
+    steps.forward();   // the phone's back button: the previous question, not off the page
     step();
   }
 
@@ -158,24 +156,16 @@
     card.appendChild(choices);
     var nav = el("div", { "class": "jy-nav" });
     nav.appendChild(button("不知道，跳过", "jy-link", function () { answer(q, undefined); }));
-    if (state.history.length) nav.appendChild(button("← 上一题", "jy-link", backButton));
+    if (state.history.length) nav.appendChild(button("← 上一题", "jy-link", steps.back));
     nav.appendChild(button("直接看结果", "jy-link", results));
     card.appendChild(nav);
     root.appendChild(card);
     h.focus();
   }
 
-  var pushed = 0;  // history entries this page added (answers given since it loaded)
-  // popstate fires only for this page's own entries (also those from before a reload)
-  window.addEventListener("popstate", function () {
-    if (pushed > 0) pushed--;
-    if (state.history.length) back(); else history.back();
-  });
-  // ← 上一题 on the page and the phone's back button do the same, and keep the browser's
-  // history in step with the questions
-  function backButton() {
-    if (pushed > 0) history.back(); else back();
-  }
+  // One browser history entry per answer (JY.steps): ← 上一题 and the phone's back button
+  // both go to the question before, and a reload keeps the place (state.history is stored).
+  var steps = JY.steps(function () { return state.history.length > 0; }, back);
 
   function back() {
     var prev = state.history.pop();
