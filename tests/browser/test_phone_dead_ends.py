@@ -60,7 +60,7 @@ def test_the_phones_back_button_goes_to_the_previous_question_not_off_the_page(p
     asked = []
     for _ in range(2):
         asked.append(q.inner_text())
-        page.locator(".jy-choices .md-button").first.click()
+        page.locator(".jy-card .md-button:not(.jy-link)").first.click()   # 是, an option, 选好了
         page.wait_for_function("t => document.getElementById('jy-q') && "
                                "document.getElementById('jy-q').textContent !== t",
                                arg=asked[-1])
