@@ -4,8 +4,9 @@ button within the self-check and the apply form."""
 from __future__ import annotations
 
 import pytest
-from browserkit import PROGRAM, fill_application
+from browserkit import PROGRAM, click_answer, fill_application
 from people import make_id
+from test_phone_truth import LAID_OFF
 
 
 @pytest.mark.parametrize("path", ["/guides/no-such-guide/", "/gudies/", "/guides/unemployment"])
@@ -75,6 +76,41 @@ def test_the_phones_back_button_goes_to_the_previous_question_not_off_the_page(p
                            arg=asked[0])
     page.go_back()                                             # and then off the page
     page.wait_for_url(server.url("/guides/"))
+
+
+def test_a_list_in_two_parts_is_gone_back_through_part_by_part(phone, server):
+    """The ten boxes come in two screens: back goes to the first with its ticks, a reload
+    keeps the second, and from the question after them back lands on the second."""
+    page = phone.new_page()
+    page.goto(server.url("/check/"))
+    q = page.locator("#jy-q")
+    for _ in range(len(LAID_OFF)):              # her answers, until the list comes
+        text = q.inner_text()
+        if text.startswith("哪些说的是你"):
+            break
+        click_answer(page, LAID_OFF[next(k for k in LAID_OFF if text.startswith(k))])
+        page.wait_for_function("t => document.getElementById('jy-q').textContent !== t",
+                               arg=text)
+    first, second = q.filter(has_text="哪些说的是你？可以多选"), q.filter(has_text="这些呢")
+    page.get_by_label("退役军人").check()
+    page.get_by_role("button", name="选好了").click()
+    second.wait_for()
+    page.reload()
+    second.wait_for()
+    page.go_back()
+    first.wait_for()
+    assert page.get_by_label("退役军人").is_checked()
+    page.get_by_role("button", name="选好了").click()
+    page.get_by_label("有残疾人证").check()
+    page.get_by_role("button", name="选好了").click()
+    page.wait_for_function("() => !document.querySelector('[data-part]')")
+    assert page.url == server.url("/check/")
+    page.go_back()
+    second.wait_for()
+    assert page.get_by_label("有残疾人证").is_checked()
+    page.go_back()
+    first.wait_for()
+    assert page.get_by_label("退役军人").is_checked()
 
 
 def test_an_error_appearing_does_not_move_the_button_under_the_finger(phone, server):
