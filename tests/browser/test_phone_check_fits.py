@@ -29,6 +29,12 @@ def out_of_view(page) -> list[str]:
         if (window.scrollY > 0) out.push('the page scrolled by ' + window.scrollY + ' px');
         const card = document.querySelector('#jy-check .jy-card');
         if (!card) return ['no card on the screen'];
+        // the page keeps this much room from its first paint: a taller first question
+        // would push what follows down as it appears
+        const root = document.getElementById('jy-check');
+        const kept = parseFloat(getComputedStyle(root).minHeight);
+        if (root.scrollHeight > kept)
+            out.push(`taller (${root.scrollHeight} px) than the room kept for it (${kept} px)`);
         for (const e of card.querySelectorAll('h2, button, input, label')) {
             const r = e.getBoundingClientRect();
             if (r.top < header || r.bottom > innerHeight || r.left < 0 || r.right > innerWidth)
