@@ -27,6 +27,8 @@ def test_search_finds_what_was_pasted_not_only_typed(phone, server):
     page = phone.new_page()
     page.goto(server.url(f"/guides/{PROGRAM}/"), wait_until="networkidle")
     page.locator('label.md-header__button[for="__search"]').click()
+    # a screen reader says what opened (Material's dialog had no name)
+    assert page.get_by_role("dialog", name="搜索").count() == 1
     box = page.get_by_role("textbox", name="搜索")
     box.focus()
     page.evaluate("""() => { const q = document.querySelector('[data-md-component=search-query]');
