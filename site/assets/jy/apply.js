@@ -28,7 +28,8 @@
   function clear() { screen = ""; JY.clear(root); }
   var newKey = JY.newKey, remember = JY.remember, outbox = JY.outbox;
   function save() { session.set(DRAFT, draft); }
-  function focusHeading(h) { h.setAttribute("tabindex", "-1"); h.focus(); }
+  // A new screen starts at its top, even when the last one was scrolled down to its button
+  function focusHeading(h) { window.scrollTo(0, 0); h.setAttribute("tabindex", "-1"); h.focus(); }
 
   /* The same checks the server makes (service/identity.py), for a message while typing: the
    * same words for the same input (tests/identity_cases.py holds both to one table). */
