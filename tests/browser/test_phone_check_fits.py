@@ -144,3 +144,29 @@ def test_the_screen_without_a_network_fits_with_its_button(page, server):
     retry.wait_for()
     box = retry.bounding_box()
     assert HEADER <= box["y"] and box["y"] + box["height"] <= 640
+
+
+def test_the_button_that_comes_under_the_finger_is_not_lit_up(page, server, questions):
+    """A phone keeps the place last tapped "hovered": the button that comes there on the next
+    screen (选好了, from the first part of the list to the second) must not show Material's
+    red hover colour, as if it had been chosen."""
+    listed = next(q for q in questions if q.get("parts"))
+
+    def ask_the_list(route):
+        response = route.fetch()
+        route.fulfill(response=response, json={**response.json(), "next_question": listed,
+                                               "brief": True})
+
+    page.route("**/api/check", ask_the_list)
+    page.goto(server.url("/check/"))
+    done = page.get_by_role("button", name="选好了")
+    box = done.bounding_box()
+    done.click()
+    page.locator("[data-part='2/2']").wait_for()
+    page.wait_for_timeout(300)                     # Material's colour transition (125 ms)
+    hovered, colour = page.evaluate("""([x, y]) => {
+        const e = document.elementFromPoint(x, y).closest('.md-button');
+        return [e.textContent, e.matches(':hover'), getComputedStyle(e).backgroundColor];
+    }""", [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2])[1:]
+    assert hovered                                 # the place is hovered, as on a phone
+    assert colour != "rgb(192, 57, 43)", "lit up in the hover colour"

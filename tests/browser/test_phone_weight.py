@@ -82,7 +82,8 @@ SHIFTS = """() => new Promise(resolve => {
     const seen = [];
     new PerformanceObserver(list => {
         for (const e of list.getEntries()) if (!e.hadRecentInput)
-            seen.push([e.value, e.sources.map(s => s.node ? s.node.nodeName + '.' + s.node.className : '?').join(' ')]);
+            seen.push([e.value, e.sources.map(
+                s => s.node ? s.node.nodeName + '.' + s.node.className : '?').join(' ')]);
     }).observe({type: 'layout-shift', buffered: true});
     setTimeout(() => resolve(seen), 500);
 })"""
