@@ -1,6 +1,7 @@
 """Lighthouse on a phone (issue 18): the home page, a guide and the self-check.
 
-    python loadtests/lighthouse.py [--runs 3] [--out build/lighthouse]     (make lighthouse)
+    python loadtests/lighthouse.py [--runs 3] [--out build/lighthouse] [--site DIR]
+                                                                           (make lighthouse)
 
 Builds nothing: it serves the site already built in build/site (`make site`) with the real
 server (`python -m service serve` on a scratch SQLite database, tests/liveserver.py), and runs
@@ -8,7 +9,8 @@ npm `lighthouse` (`npm ci`) in Debian's Chromium (/usr/bin/chromium, or CHROME_P
 form factor, simulated throttling (slow 4G, a 4x slower CPU), Lighthouse's defaults. Prints
 performance, accessibility and CLS per page (the median run of ``--runs``), with what cost
 points, and exits 1 when a page misses the goal: performance >= 0.95, accessibility 1.0,
-CLS 0. The JSON reports go to ``--out``.
+CLS 0. The JSON reports go to ``--out``. ``--site`` serves another build (an earlier
+version's, for a before/after in one sitting).
 
 Not a timed test: the machine's other work moves performance by a few points, so it runs by
 hand and its figures go to BENCHMARKS.md.
@@ -67,9 +69,11 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3, help="runs per page; the median is shown")
     ap.add_argument("--out", type=Path, default=ROOT / "build" / "lighthouse")
     ap.add_argument("--pages", nargs="*", choices=sorted(PAGES), default=list(PAGES))
+    ap.add_argument("--site", type=Path, default=ROOT / "build" / "site",
+                    help="the built site to serve (default: build/site)")
     args = ap.parse_args()
-    if not (ROOT / "build" / "site" / "index.html").is_file():
-        raise SystemExit("the site is not built: run `make site`")
+    if not (args.site / "index.html").is_file():
+        raise SystemExit(f"no built site in {args.site}: run `make site`")
     if not LIGHTHOUSE.is_file():
         raise SystemExit("lighthouse is not installed: run `npm ci` (make node_modules/.installed)")
     chrome = os.environ.get("CHROME_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -81,7 +85,8 @@ def main() -> int:
         db = f"sqlite://{tmp}/lighthouse.sqlite3"
         subprocess.run([sys.executable, "-m", "service", "migrate"], cwd=ROOT, check=True,
                        env={**os.environ, "DATABASE_URL": db}, stdout=subprocess.DEVNULL)
-        with served(db, log=Path(tmp) / "server.log", LOG_LEVEL="warning") as base:
+        with served(db, log=Path(tmp) / "server.log", LOG_LEVEL="warning",
+                    SITE_DIR=str(args.site.resolve())) as base:
             print(f"{'page':6} {'perf':>5} {'a11y':>5} {'CLS':>6} {'FCP ms':>7} {'LCP ms':>7}"
                   f" {'TBT ms':>7}  (median of {args.runs}; Lighthouse mobile, simulated)")
             for name in args.pages:

@@ -138,7 +138,7 @@ def test_each_screen_a_walk_passes_fits(page, server, path, answers):
 
 
 def test_the_screen_without_a_network_fits_with_its_button(page, server):
-    page.route("**/api/questions", lambda route: route.abort())
+    page.route("**/api/*", lambda route: route.abort())
     page.goto(server.url("/check/"))
     retry = page.get_by_role("button", name="再试一次")
     retry.wait_for()
