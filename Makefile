@@ -44,7 +44,8 @@ check-content: $(STAMP)
 	$(PY) -m service check-content
 
 # axe-core and acorn for the browser tests (tests/browser skips those checks without npm),
-# lighthouse for `make lighthouse`.
+# lighthouse for `make lighthouse`. package.json's overrides pin the two packages lighthouse's
+# trace engine asks for as "latest": otherwise every new release of them fails `npm ci`.
 NODE_STAMP := node_modules/.installed
 
 $(NODE_STAMP): package.json package-lock.json
