@@ -12,7 +12,7 @@ SITE_INPUTS := mkdocs.yml $(shell find content site service js -type f \
 	-not -path 'content/guides/*' -not -path 'content/for/*' \
 	-not -path 'content/assets/jy/common.js' -not -name '*.pyc' 2>/dev/null)
 
-.PHONY: install site db serve lint test check-content loadtest stack clean
+.PHONY: install site db serve lint test check-content loadtest stack lighthouse clean
 
 install: $(STAMP)
 
@@ -45,7 +45,9 @@ serve: site
 check-content: $(STAMP)
 	$(PY) -m service check-content
 
-# axe-core and acorn for the browser tests (tests/browser skips those checks without npm).
+# axe-core and acorn for the browser tests (tests/browser skips those checks without npm),
+# lighthouse for `make lighthouse`. package.json's overrides pin the two packages lighthouse's
+# trace engine asks for as "latest": otherwise every new release of them fails `npm ci`.
 NODE_STAMP := node_modules/.installed
 
 $(NODE_STAMP): package.json package-lock.json
@@ -89,6 +91,12 @@ STACK_ARGS ?= --db postgres --workers 2
 stack: site $(LOAD_STAMP)
 	deploy/apt-install nginx
 	$(PY) loadtests/rehearsal.py --nginx --hold $(STACK_ARGS)
+
+# Lighthouse on a phone (mobile, simulated slow 4G) in Debian's Chromium: the home page, a
+# guide and the self-check, served by the real server (loadtests/lighthouse.py), e.g.
+#   make lighthouse LIGHTHOUSE_ARGS="--runs 1 --pages check"
+lighthouse: site $(NODE_STAMP)
+	$(PY) loadtests/lighthouse.py $(LIGHTHOUSE_ARGS)
 
 clean:
 	rm -rf $(SITE) content/guides content/for content/assets/jy/common.js .pytest_cache \

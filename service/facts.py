@@ -11,6 +11,9 @@ Types:
   enum   one of the option values
   multi  a list of option values (possibly empty: "none of these")
   year   a calendar year within [min, max]; max is relative to the current year
+
+A long multi fact is asked in ``parts``: each part is one phone screen with its own question
+and some of the options; the page sends one answer, with what was ticked in every part.
 """
 
 from __future__ import annotations
@@ -46,6 +49,15 @@ class Option:
 
 
 @dataclass(frozen=True)
+class Part:
+    """One screen of a multi fact asked a part at a time: its question and its options."""
+
+    text: str
+    options: tuple[str, ...]  # option values, in the fact's order
+    help: str = ""
+
+
+@dataclass(frozen=True)
 class Fact:
     id: str
     type: str
@@ -59,12 +71,15 @@ class Fact:
     phrase_true: str = ""
     phrase_false: str = ""
     obtain: Step | None = None  # bool facts: a "no" that a step can turn into a "yes"
+    parts: tuple[Part, ...] = ()  # multi facts: the screens it is asked in (all options, once)
     labels: dict[str, str] = field(default_factory=dict, compare=False)
     by_value: dict[str, Option] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "labels", {o.value: o.label for o in self.options})
         object.__setattr__(self, "by_value", {o.value: o for o in self.options})
+        if self.parts and [v for p in self.parts for v in p.options] != list(self.labels):
+            raise ValueError(f"{self.id}: its parts must hold every option once, in order")
 
     def say(self, value: Any) -> str:
         """The answer in words, for a reason line."""
@@ -146,8 +161,8 @@ FACTS: tuple[Fact, ...] = (
         "你现在的工作情况是？",
         options=_opts(
             ("employed", "在单位上班", "你在单位上班"),
-            ("platform", "在平台上接单（送外卖、快递、网约车、货运）", "你在平台上接单"),
-            ("flexible", "打零工、灵活就业（家政、小时工等）", "你是打零工、灵活就业"),
+            ("platform", "平台接单（外卖快递网约车）", "你在平台上接单"),
+            ("flexible", "打零工、灵活就业（家政等）", "你是打零工、灵活就业"),
             ("self_employed", "自己干，开了个体户", "你开了个体户"),
             ("business_owner", "开了公司，是老板", "你开了公司"),
             ("unemployed", "现在没有工作", "你现在没有工作"),
@@ -160,16 +175,15 @@ FACTS: tuple[Fact, ...] = (
     ),
     Fact(
         "groups", "multi",
-        "下面哪些说的是你？可以选多个，都不是就选“都不是”。",
-        help="就业困难人员：是人社部门认定过的，手里有认定的凭证。",
+        "下面哪些说的是你？可以多选",
         options=(
-            Option("graduate", "高校毕业生（大专、本科、研究生）", "你是高校毕业生",
+            Option("graduate", "高校毕业生（含大专）", "你是高校毕业生",
                    "你不是高校毕业生", "高校毕业生"),
             Option("student", "在校大学生", "你是在校大学生", "你不是在校大学生", "在校大学生"),
             Option("overseas_returnee", "留学回国人员", "你是留学回国人员",
                    "你不是留学回国人员", "留学回国"),
             Option("veteran", "退役军人", "你是退役军人", "你不是退役军人", "退役军人"),
-            Option("rural_worker", "农村户口，外出或在本地打工", "你是农村户口、在打工",
+            Option("rural_worker", "农村户口，外出或本地打工", "你是农村户口、在打工",
                    "你没有选“农村户口打工”", "农村户口打工"),
             Option("returning_home", "从外地回到家乡（返乡）", "你是从外地回乡的",
                    "你没有选“返乡”", "返乡"),
@@ -178,10 +192,17 @@ FACTS: tuple[Fact, ...] = (
             Option("disabled", "有残疾人证", "你有残疾人证", "你没有残疾人证", "残疾人证"),
             Option("hard_to_employ", "已被认定为就业困难人员", "你已被认定为就业困难人员",
                    "你还没被认定为就业困难人员", "就业困难人员", obtain=HARD_TO_EMPLOY),
-            Option("zero_employment_family", "家里没有一个人有工作（零就业家庭）",
+            Option("zero_employment_family", "零就业家庭：没人有工作",
                    "你家没有一个人有工作", "你没有选“零就业家庭”", "零就业家庭"),
         ),
         phrase="你是{v}", phrase_false="你选了“都不是”",
+        parts=(
+            Part("哪些说的是你？可以多选",
+                 ("graduate", "student", "overseas_returnee", "veteran", "rural_worker")),
+            Part("这些呢？哪些说的是你？",
+                 ("returning_home", "poverty_alleviated", "disabled", "hard_to_employ",
+                  "zero_employment_family")),
+        ),
     ),
     Fact(
         "graduation_year", "year", "你哪一年毕业（还没毕业就填要毕业的年份）？",
@@ -229,13 +250,13 @@ FACTS: tuple[Fact, ...] = (
     ),
     Fact(
         "work_problems", "multi",
-        "你在工作上遇到下面的麻烦了吗？可以选多个，没有就选“都不是”。",
+        "你在工作上遇到下面的麻烦了吗？可以多选",
         options=(
             Option("wages_owed", "老板或单位欠我工资", "老板或单位欠你工资",
                    "你没有被欠工资", "欠工资"),
-            Option("dispute", "和单位有谈不拢的纠纷（辞退、加班费、工伤、合同）",
+            Option("dispute", "和单位有纠纷（辞退、加班费、工伤、合同）",
                    "你和单位有纠纷", "你没有和单位的纠纷", "劳动纠纷"),
-            Option("discrimination", "找工作或上班时，因为性别、年龄、户口等被区别对待",
+            Option("discrimination", "因为性别、年龄、户口等被区别对待",
                    "你遇到了就业歧视", "你没有遇到就业歧视", "就业歧视"),
         ),
         phrase="你遇到的麻烦：{v}", phrase_false="你没有遇到这些麻烦",
@@ -319,6 +340,9 @@ def question_json(fact: Fact, this_year: int) -> dict[str, Any]:
         out["help"] = fact.help
     if fact.options:
         out["options"] = [{"value": o.value, "label": o.label} for o in fact.options]
+    if fact.parts:
+        out["parts"] = [{"text": p.text, **({"help": p.help} if p.help else {}),
+                         "options": list(p.options)} for p in fact.parts]
     if fact.type == "year":
         out["min"], out["max"] = year_bounds(fact, this_year)
     elif fact.type == "int":

@@ -45,7 +45,7 @@ GENERATED_DIRS = ("guides", "for")
 # the parts before it define; start.js, which wires the page, comes last.
 SCRIPT_PARTS_DIR = ROOT / "js" / "common"
 SCRIPT_PARTS = (
-    "dom.js", "storage.js", "api.js", "fields.js", "campaign.js", "outbox.js", "callback.js",
+    "dom.js", "storage.js", "api.js", "steps.js", "fields.js", "campaign.js", "outbox.js", "callback.js",
     "photos.js", "notices.js", "print.js", "tables.js", "big-text.js", "share.js",
     "read-aloud.js", "kiosk.js", "sw-register.js", "search.js", "start.js",
 )

@@ -162,12 +162,20 @@ class Option(_Out):
     label: str
 
 
+class QuestionPart(_Out):
+    """One screen of a long list asked a part at a time; the answer is still one list."""
+    text: str
+    options: list[str]
+    help: str = ""
+
+
 class Question(_Out):
     id: Literal[tuple(f.id for f in FACTS)]  # type: ignore[valid-type]
     type: Literal["bool", "int", "enum", "multi", "year"]
     text: str
     help: str = ""
     options: list[Option] = []
+    parts: list[QuestionPart] = []
     min: int = 0
     max: int = 0
 

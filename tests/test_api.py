@@ -83,6 +83,10 @@ async def test_questions_are_in_chinese_with_options(client):
     assert "岁" in qs["age"]["text"]
     year = this_year()  # Beijing time, as the service counts
     assert qs["graduation_year"]["max"] >= year
+    # the ten boxes of `groups` come in two screens; the answer stays one list of values
+    parts = qs["groups"]["parts"]
+    assert len(parts) == 2 and all(p["text"] and len(p["options"]) <= 5 for p in parts)
+    assert [v for p in parts for v in p["options"]] == [o["value"] for o in qs["groups"]["options"]]
 
 
 async def test_a_first_check_asks_a_question_and_settles_nothing(client):

@@ -257,3 +257,14 @@ def test_every_fact_in_the_vocabulary_is_documented():
             assert f.options
         if f.type == "multi":
             assert all(o.said and o.said_not for o in f.options), f.id
+
+
+def test_a_list_asked_in_parts_asks_every_option_once_in_order():
+    from service.facts import Fact, Option, Part
+
+    options = (Option("a", "甲", "是甲", "不是甲"), Option("b", "乙", "是乙", "不是乙"))
+    Fact("x", "multi", "哪些？", options=options, parts=(Part("甲吗？", ("a",)), Part("乙吗？", ("b",))))
+    for parts in ((Part("甲吗？", ("a",)),), (Part("乙甲？", ("b", "a")),),
+                  (Part("甲吗？", ("a", "b")), Part("乙吗？", ("b",)))):
+        with pytest.raises(ValueError, match="every option once"):
+            Fact("x", "multi", "哪些？", options=options, parts=parts)

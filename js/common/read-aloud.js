@@ -59,7 +59,8 @@ function wireRead() {
     synth.speak(u);
   }
   // Offered only where the phone has a Chinese voice of its own: elsewhere a tap would do
-  // nothing. Voices often arrive a moment after the page (voiceschanged).
+  // nothing. Voices often arrive a moment after the page (voiceschanged); until then the
+  // button is hidden, its place in the row kept (site/main.html), so nothing moves.
   var decided = false;
   function decide(final) {
     if (decided) return;

@@ -19,6 +19,6 @@ else ready();
 window.addEventListener("online", flush);
 
 window.JY = { el: el, button: button, clear: clear, request: request, store: store, field: field,
-              campaign: campaign, newKey: newKey, remember: remember, outbox: outbox, data: DATA,
+              campaign: campaign, steps: pageSteps, newKey: newKey, remember: remember, outbox: outbox, data: DATA,
               callback: callbackForm,
               shrinkPhoto: shrinkPhoto, sendPhoto: sendPhoto, newPhoto: newPhoto, photoChecklist: photoChecklist };

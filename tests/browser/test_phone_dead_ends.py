@@ -1,9 +1,12 @@
-"""No dead ends (issue 18): a wrong address, a pasted search, the footer."""
+"""No dead ends (issue 18): a wrong address, a pasted search, the footer, the phone's back
+button within the self-check and the apply form."""
 
 from __future__ import annotations
 
 import pytest
-from browserkit import PROGRAM
+from browserkit import PROGRAM, click_answer, fill_application
+from people import make_id
+from test_phone_truth import LAID_OFF
 
 
 @pytest.mark.parametrize("path", ["/guides/no-such-guide/", "/gudies/", "/guides/unemployment"])
@@ -24,6 +27,8 @@ def test_search_finds_what_was_pasted_not_only_typed(phone, server):
     page = phone.new_page()
     page.goto(server.url(f"/guides/{PROGRAM}/"), wait_until="networkidle")
     page.locator('label.md-header__button[for="__search"]').click()
+    # a screen reader says what opened (Material's dialog had no name)
+    assert page.get_by_role("dialog", name="搜索").count() == 1
     box = page.get_by_role("textbox", name="搜索")
     box.focus()
     page.evaluate("""() => { const q = document.querySelector('[data-md-component=search-query]');
@@ -58,7 +63,7 @@ def test_the_phones_back_button_goes_to_the_previous_question_not_off_the_page(p
     asked = []
     for _ in range(2):
         asked.append(q.inner_text())
-        page.locator(".jy-choices .md-button").first.click()
+        page.locator(".jy-card .md-button:not(.jy-link)").first.click()   # 是, an option, 选好了
         page.wait_for_function("t => document.getElementById('jy-q') && "
                                "document.getElementById('jy-q').textContent !== t",
                                arg=asked[-1])
@@ -73,6 +78,41 @@ def test_the_phones_back_button_goes_to_the_previous_question_not_off_the_page(p
                            arg=asked[0])
     page.go_back()                                             # and then off the page
     page.wait_for_url(server.url("/guides/"))
+
+
+def test_a_list_in_two_parts_is_gone_back_through_part_by_part(phone, server):
+    """The ten boxes come in two screens: back goes to the first with its ticks, a reload
+    keeps the second, and from the question after them back lands on the second."""
+    page = phone.new_page()
+    page.goto(server.url("/check/"))
+    q = page.locator("#jy-q")
+    for _ in range(len(LAID_OFF)):              # her answers, until the list comes
+        text = q.inner_text()
+        if text.startswith("哪些说的是你"):
+            break
+        click_answer(page, LAID_OFF[next(k for k in LAID_OFF if text.startswith(k))])
+        page.wait_for_function("t => document.getElementById('jy-q').textContent !== t",
+                               arg=text)
+    first, second = q.filter(has_text="哪些说的是你？可以多选"), q.filter(has_text="这些呢")
+    page.get_by_label("退役军人").check()
+    page.get_by_role("button", name="选好了").click()
+    second.wait_for()
+    page.reload()
+    second.wait_for()
+    page.go_back()
+    first.wait_for()
+    assert page.get_by_label("退役军人").is_checked()
+    page.get_by_role("button", name="选好了").click()
+    page.get_by_label("有残疾人证").check()
+    page.get_by_role("button", name="选好了").click()
+    page.wait_for_function("() => !document.querySelector('[data-part]')")
+    assert page.url == server.url("/check/")
+    page.go_back()
+    second.wait_for()
+    assert page.get_by_label("有残疾人证").is_checked()
+    page.go_back()
+    first.wait_for()
+    assert page.get_by_label("退役军人").is_checked()
 
 
 def test_an_error_appearing_does_not_move_the_button_under_the_finger(phone, server):
@@ -91,3 +131,36 @@ def test_an_error_appearing_does_not_move_the_button_under_the_finger(phone, ser
     after = target.bounding_box()
     assert page.locator("#jy-d-shanting").is_checked()
     assert after["y"] > before["y"]        # the error did appear above it, after the tap
+
+
+def test_the_phones_back_button_on_the_summary_goes_back_to_the_form(phone, server):
+    """She checks the summary, sees a wrong digit and presses the phone's back button: the
+    form again, as she typed it, not the guide she came from. A reload keeps the summary."""
+    page = phone.new_page()
+    guide = server.url(f"/guides/{PROGRAM}/")
+    page.goto(guide)
+    page.goto(server.url(f"/apply/?program={PROGRAM}"))
+    fill_application(page, "赵春梅", make_id("19780914", 266), "13905631234")
+    page.get_by_role("button", name="下一步：核对信息").click()
+    summary = page.get_by_role("heading", name="请核对一下")
+    summary.wait_for()
+    page.reload()                                              # a reload keeps the place
+    summary.wait_for()
+    assert "13905631234" in page.locator("#jy-apply").inner_text()
+    page.go_back()
+    page.get_by_label("手机号 *").wait_for()
+    assert page.url == server.url(f"/apply/?program={PROGRAM}")
+    assert page.get_by_label("手机号 *").input_value() == "13905631234"
+    assert page.get_by_label("滕州市").is_checked()
+    page.reload()                                              # and the form stays the form
+    page.get_by_label("手机号 *").wait_for()
+    assert not summary.count()
+
+    # 返回修改 on the summary does what the back button does, and keeps the browser's history
+    # in step: one more back leaves for the guide.
+    page.get_by_role("button", name="下一步：核对信息").click()
+    summary.wait_for()
+    page.get_by_role("button", name="返回修改").click()
+    page.get_by_label("手机号 *").wait_for()
+    page.go_back()
+    page.wait_for_url(guide)

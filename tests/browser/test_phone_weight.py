@@ -70,3 +70,52 @@ def test_search_loads_its_index_only_when_opened_and_finds_guides(phone):
     hrefs = page.locator(".md-search-result__list a").evaluate_all("as => as.map(a => a.href)")
     assert any(f"/guides/{PROGRAM}/" in h for h in hrefs)
     assert [u for u in phone.requests if u.endswith("/search/search_index.json")]
+
+
+# English voices only: 朗读 is hidden once the voices are known (it used to move 大字 then).
+ENGLISH_VOICES = """
+    Object.defineProperty(window, 'speechSynthesis', {configurable: true, value: {
+        getVoices: () => [{lang: 'en-US', name: 'English', localService: true}],
+        speak: () => {}, cancel: () => {}, addEventListener: () => {}}});
+"""
+SHIFTS = """() => new Promise(resolve => {
+    const seen = [];
+    new PerformanceObserver(list => {
+        for (const e of list.getEntries()) if (!e.hadRecentInput)
+            seen.push([e.value, e.sources.map(
+                s => s.node ? s.node.nodeName + '.' + s.node.className : '?').join(' ')]);
+    }).observe({type: 'layout-shift', buffered: true});
+    setTimeout(() => resolve(seen), 500);
+})"""
+
+
+@pytest.mark.parametrize("path", ["/", f"/guides/{PROGRAM}/", "/check/"])
+def test_nothing_moves_while_a_page_loads(phone, path):
+    """Text that jumps as the page loads makes people tap the wrong thing (CLS 0): the
+    self-check keeps the room its first question takes, 朗读 keeps its place in the row."""
+    phone.context.add_init_script(ENGLISH_VOICES)
+    page = phone.new_page()
+    # a slow network, so that the page is drawn before its scripts and answers arrive
+    cdp = phone.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 300,
+             "downloadThroughput": 400_000 / 8, "uploadThroughput": 400_000 / 8})
+    page.goto(phone.server.url(path), wait_until="load")
+    if path == "/check/":
+        page.locator("#jy-q").wait_for()            # its first question is on the screen
+    elif path != "/":
+        page.locator("[data-jy-read]").wait_for(state="hidden")   # no Chinese voice, known
+    shifts = page.evaluate(SHIFTS)
+    assert shifts == [], f"{path} moved as it loaded: {shifts}"
+
+
+def test_the_menu_opens_and_leads_to_a_page(phone):
+    """Material's bundle is deferred, after the first paint: the drawer still opens (by CSS
+    alone before the bundle runs) and its links lead on."""
+    page = phone.new_page()
+    page.goto(phone.server.url(PAGES["guide"]), wait_until="load")
+    page.locator('label.md-header__button[for="__drawer"]').click()
+    link = page.locator(".md-nav--primary").get_by_role("link", name="测一测", exact=True)
+    link.click()
+    page.wait_for_url(phone.server.url("/check/"))
+    page.locator("#jy-q").wait_for()

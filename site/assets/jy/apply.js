@@ -3,6 +3,8 @@
  * a reload loses nothing; a retry reuses the same key, so a double tap never applies twice.
  * Sent without a network, the application waits in JY.outbox (localStorage, common.js) and
  * goes out by itself when the network is back, with the same key.
+ * The summary is a step of its own (JY.steps): the phone's back button there goes back to
+ * the form, and a reload keeps the summary on screen.
  * After success only the reference and the program title stay on the phone (for /status/).
  * Photos of the papers to bring can be taken on the form: they stay in this page only (never
  * in storage) and go up right after the application is made, each with its own key. */
@@ -21,11 +23,13 @@
   var draft = null;
   var sending = false;
   var pending = {}, pendingPhone = "";   // checklist item id -> photos taken before sending
+  var screen = "";                       // "form", "summary", or "" for any other screen
 
-  function clear() { JY.clear(root); }
+  function clear() { screen = ""; JY.clear(root); }
   var newKey = JY.newKey, remember = JY.remember, outbox = JY.outbox;
   function save() { session.set(DRAFT, draft); }
-  function focusHeading(h) { h.setAttribute("tabindex", "-1"); h.focus(); }
+  // A new screen starts at its top, even when the last one was scrolled down to its button
+  function focusHeading(h) { window.scrollTo(0, 0); h.setAttribute("tabindex", "-1"); h.focus(); }
 
   /* The same checks the server makes (service/identity.py), for a message while typing: the
    * same words for the same input (tests/identity_cases.py holds both to one table). */
@@ -103,7 +107,7 @@
                   campaign: JY.campaign() || check.campaign || "" };
         save();
       }
-      if (draft.sent) confirm(); else form();
+      if (draft.sent || draft.step === "summary") confirm(); else form();
     }).catch(function (err) {
       if (err.status === 404) { choose(); return; }
       offline(start, "网络不太好，暂时打不开。请稍后再试。");
@@ -147,6 +151,8 @@
 
   function form(serverErrors, serverMessage) {
     clear();
+    screen = "form";
+    if (draft.step) { draft.step = ""; save(); }
     var card = el("form", { "class": "jy-card", novalidate: "novalidate" });
     var h = el("h2", null, "申请：" + program.title);
     card.appendChild(h);
@@ -242,7 +248,10 @@
       });
     });
 
-    var next = function (ev) { if (ev) ev.preventDefault(); if (validate()) confirm(); };
+    var next = function (ev) {
+      if (ev) ev.preventDefault();
+      if (validate()) { steps.forward(); confirm(); }
+    };
     card.addEventListener("submit", next);
     var nav = el("div", { "class": "jy-nav" });
     nav.appendChild(button("下一步：核对信息", "md-button--primary", next));
@@ -337,8 +346,14 @@
     next(0);
   }
 
+  // The phone's back button and 返回修改 on the summary both go back to the form.
+  var steps = JY.steps(function () { return screen === "summary"; }, backToForm);
+  function backToForm() { draft.sent = false; save(); form(); }
+
   function confirm() {
     clear();
+    screen = "summary";
+    draft.step = "summary"; save();
     var card = el("div", { "class": "jy-card" });
     var h = el("h2", null, "请核对一下");
     card.appendChild(h);
@@ -358,7 +373,7 @@
     var nav = el("div", { "class": "jy-nav" });
     var send = button("确认提交", "md-button--primary", function () { submit(send, status); });
     nav.appendChild(send);
-    nav.appendChild(button("返回修改", "", function () { draft.sent = false; save(); form(); }));
+    nav.appendChild(button("返回修改", "", steps.back));
     card.appendChild(nav);
     root.appendChild(card);
     focusHeading(h);

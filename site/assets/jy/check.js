@@ -18,8 +18,8 @@
     try {
       var s = JSON.parse(localStorage.getItem(KEY) || "{}");
       return { answers: s.answers || {}, skip: s.skip || [], history: s.history || [],
-               campaign: s.campaign || null, focus: s.focus || null };
-    } catch (e) { return { answers: {}, skip: [], history: [], campaign: null, focus: null }; }
+               campaign: s.campaign || null, focus: s.focus || null, part: s.part || null };
+    } catch (e) { return { answers: {}, skip: [], history: [], campaign: null, focus: null, part: null }; }
   }
   function save() {
     try { localStorage.setItem(KEY, JSON.stringify(state)); } catch (e) { /* private mode */ }
@@ -76,8 +76,9 @@
     var c = last ? last.counts : null;
     var p = el("p", { "class": "jy-progress" });
     var total = c ? c.eligible + c.maybe + c.ineligible : 0;
-    if (!n || !c) p.textContent = "一共 " + total + " 项政策，回答几个问题帮你找出来";
-    else p.textContent = "已回答 " + n + " 题：" + c.eligible + " 项符合，" + c.maybe + " 项还要再问问";
+    // one line on a 360px phone, whatever the counts
+    if (!n || !c) p.textContent = total + " 项政策，答几个问题帮你找出来";
+    else p.textContent = "已答 " + n + " 题：" + c.eligible + " 项符合，" + c.maybe + " 项待定";
     return p;
   }
 
@@ -90,34 +91,55 @@
       state.skip = state.skip.filter(function (s) { return s !== q.id; });
     }
     if (state.history[state.history.length - 1] !== q.id) state.history.push(q.id);
+    state.part = null;
     editing = null;
     save();
-    // The phone's back button (WeChat has no forward one) goes to the previous question,
-    // not off the page: one browser history entry per answer, undone by popstate below.
-    try { history.pushState({ jyCheck: state.history.length }, ""); pushed++; } catch (e) { /* old browser */ }
+    steps.forward();   // the phone's back button: the previous question, not off the page
     step();
+  }
+
+  // A long list of boxes is asked a part at a time (the question's parts, from the server):
+  // each part is a screen of its own, with its own question, so that every screen fits the
+  // phone; the answer is sent once, with the boxes ticked in every part. state.part keeps
+  // where the person is (a reload keeps the place, the back button goes to the part before).
+  function partOf(q) {
+    var parts = q.parts || [];
+    if (!parts.length) return null;
+    var p = state.part && state.part.id === q.id ? state.part : null;
+    if (!p) p = state.part = { id: q.id, at: 0, picked: (state.answers[q.id] || []).slice() };
+    if (p.at >= parts.length) p.at = 0;
+    return { at: p.at, last: p.at === parts.length - 1, text: parts[p.at].text, help: parts[p.at].help,
+             options: q.options.filter(function (o) { return parts[p.at].options.indexOf(o.value) >= 0; }) };
   }
 
   function ask(q) {
     clear();
     questions[q.id] = q;
     root.appendChild(progress());
+    var part = q.type === "multi" ? partOf(q) : null;
     var card = el("form", { "class": "jy-card", novalidate: "novalidate" });
-    var h = el("h2", { id: "jy-q", tabindex: "-1" }, q.text);
+    if (part) card.setAttribute("data-part", (part.at + 1) + "/" + q.parts.length);
+    var h = el("h2", { id: "jy-q", tabindex: "-1" }, part ? part.text : q.text);
     card.appendChild(h);
-    if (q.help) card.appendChild(el("p", { "class": "jy-help" }, q.help));
-    var choices = el("div", { "class": "jy-choices", role: "group", "aria-labelledby": "jy-q" });
+    var help = part ? part.help : q.help;
+    if (help) card.appendChild(el("p", { "class": "jy-help" }, help));
+    var options = part ? part.options : q.options;
+    // Two answers side by side, and four or more buttons in two columns: the question, its answers
+    // and the buttons stay in the first view of a 360x640 phone.
+    var layout = q.type === "bool" ? " jy-pair" : (q.type === "enum" && options.length > 3 ? " jy-grid" : "");
+    var choices = el("div", { "class": "jy-choices" + layout, role: "group", "aria-labelledby": "jy-q" });
     var current = state.answers[q.id];
+    var after = null;   // the buttons under a list of boxes, or the number's row
     if (q.type === "bool") {
       choices.appendChild(button("是", current === true ? "md-button--primary" : "", function () { answer(q, true); }));
       choices.appendChild(button("不是", current === false ? "md-button--primary" : "", function () { answer(q, false); }));
     } else if (q.type === "enum") {
-      q.options.forEach(function (o) {
+      options.forEach(function (o) {
         choices.appendChild(button(o.label, current === o.value ? "md-button--primary" : "", function () { answer(q, o.value); }));
       });
     } else if (q.type === "multi") {
-      var picked = (current || []).slice();
-      q.options.forEach(function (o) {
+      var picked = part ? state.part.picked : (current || []).slice();
+      options.forEach(function (o) {
         var id = "jy-o-" + o.value;
         var row = el("label", { "class": "jy-check-row", "for": id });
         var box = el("input", { type: "checkbox", id: id, value: o.value });
@@ -126,22 +148,29 @@
         row.appendChild(el("span", null, o.label));
         choices.appendChild(row);
       });
-      choices.appendChild(button("选好了", "md-button--primary", function () {
-        var vals = [];
+      // what is ticked on this screen, with what was ticked in the other parts
+      var ticked = function (none) {
+        var mine = options.map(function (o) { return o.value; });
+        var vals = picked.filter(function (v) { return mine.indexOf(v) < 0; });
         var boxes = choices.querySelectorAll("input[type=checkbox]");
-        for (var i = 0; i < boxes.length; i++) if (boxes[i].checked) vals.push(boxes[i].value);
+        for (var i = 0; i < boxes.length; i++) if (boxes[i].checked && !none) vals.push(boxes[i].value);
+        return q.options.map(function (o) { return o.value; }).filter(function (v) { return vals.indexOf(v) >= 0; });
+      };
+      var done = function (none) {
+        var vals = ticked(none);
+        if (part && !part.last) { nextPart(q, vals); return; }
         answer(q, vals);
-      }));
-      choices.appendChild(button("都不是", "", function () { answer(q, []); }));
+      };
+      after = el("div", { "class": "jy-pair" });
+      after.appendChild(button("选好了", "md-button--primary", function () { done(false); }));
+      after.appendChild(button("都不是", "", function () { done(true); }));
     } else {
       var input = el("input", { type: "number", inputmode: "numeric", id: "jy-num",
         min: String(q.min), max: String(q.max), "class": "jy-input", "aria-describedby": "jy-num-err" });
       if (current != null) input.value = current;
       var label = el("label", { "for": "jy-num", "class": "jy-visually-hidden" }, q.text);
+      // the error shows under the number and its button, so it never moves the button
       var err = el("p", { id: "jy-num-err", "class": "jy-field-error", role: "alert" });
-      choices.appendChild(label);
-      choices.appendChild(input);
-      choices.appendChild(err);
       var submit = function (ev) {
         if (ev) ev.preventDefault();
         var v = parseInt(input.value, 10);
@@ -153,36 +182,52 @@
         answer(q, v);
       };
       card.addEventListener("submit", submit);
+      choices.className = "jy-choices jy-number";
+      choices.appendChild(label);
+      choices.appendChild(input);
       choices.appendChild(button("确定", "md-button--primary", submit));
+      after = err;
     }
     card.appendChild(choices);
+    if (after) card.appendChild(after);
+    // one row: back, 不知道 (the question is skipped, and not asked again), the results
     var nav = el("div", { "class": "jy-nav" });
-    nav.appendChild(button("不知道，跳过", "jy-link", function () { answer(q, undefined); }));
-    if (state.history.length) nav.appendChild(button("← 上一题", "jy-link", backButton));
+    if (canGoBack()) nav.appendChild(button("← 上一题", "jy-link", steps.back));
+    nav.appendChild(button("不知道", "jy-link", function () { answer(q, undefined); }));
     nav.appendChild(button("直接看结果", "jy-link", results));
     card.appendChild(nav);
     root.appendChild(card);
     h.focus();
   }
 
-  var pushed = 0;  // history entries this page added (answers given since it loaded)
-  // popstate fires only for this page's own entries (also those from before a reload)
-  window.addEventListener("popstate", function () {
-    if (pushed > 0) pushed--;
-    if (state.history.length) back(); else history.back();
-  });
-  // ← 上一题 on the page and the phone's back button do the same, and keep the browser's
-  // history in step with the questions
-  function backButton() {
-    if (pushed > 0) history.back(); else back();
+  function nextPart(q, picked) {
+    state.part = { id: q.id, at: state.part.at + 1, picked: picked };
+    save();
+    steps.forward();
+    ask(q);
   }
 
+  // One browser history entry per answer (JY.steps): ← 上一题 and the phone's back button
+  // both go to the question before, and a reload keeps the place (state.history is stored).
+  var steps = JY.steps(canGoBack, back);
+  function canGoBack() { return state.history.length > 0 || !!(state.part && state.part.at > 0); }
+
   function back() {
+    if (state.part && state.part.at > 0 && questions[state.part.id]) {   // the part before
+      state.part.at--;
+      save();
+      ask(questions[state.part.id]);
+      return;
+    }
+    state.part = null;
     var prev = state.history.pop();
+    var q = prev && questions[prev];
+    // a question asked in parts is gone back to at its last part, the screen before
+    if (q && q.parts && q.parts.length) state.part = { id: q.id, at: q.parts.length - 1, picked: (state.answers[q.id] || []).slice() };
     save();
     if (!prev) { step(); return; }
     editing = prev;
-    if (questions[prev]) ask(questions[prev]); else step();
+    if (q) ask(q); else step();
   }
 
   // One reason per condition: what it tested, the clause it encodes, and the step to take
@@ -306,7 +351,7 @@
     box.appendChild(ul);
     box.appendChild(button("清除我的回答", "", function () {
       try { localStorage.removeItem(KEY); } catch (e) { /* ignore */ }
-      state = { answers: {}, skip: [], history: [], campaign: state.campaign, focus: null };
+      state = { answers: {}, skip: [], history: [], campaign: state.campaign, focus: null, part: null };
       save();
       step();
     }));
@@ -324,9 +369,11 @@
     return String(v);
   }
 
-  // Questions are loaded once so that earlier answers can be changed from the summary.
+  // The first question comes with the first answer (step), and every question, for going
+  // back and for 改 in the summary, loads alongside it rather than before it: one round
+  // trip less before the first screen on a slow network.
   request("GET", "/questions").then(function (data) {
-    data.questions.forEach(function (q) { questions[q.id] = q; });
-    step();
-  }).catch(offline);
+    data.questions.forEach(function (q) { if (!questions[q.id]) questions[q.id] = q; });
+  }).catch(function () { /* then the summary lists the questions this page showed */ });
+  step();
 })();
