@@ -25,8 +25,10 @@ from .config import Settings
 from .db import database_ok
 from .errors import EXCEPTION_HANDLERS, QuietErrors
 from .middleware import BodyLimitMiddleware, HeadersMiddleware, RouteLimit, SiteCSP
+from .models import Application
 from .pii import Vault
 from .responses import JSON
+from .rows import Inserts
 from .static import PrecompressedFiles
 from .tally import TallyBuffer
 
@@ -165,6 +167,8 @@ def create_app(
     app.state.encoded = {}  # JSON bodies that depend only on the catalog (see cached_json)
     app.state.tally = tally
     app.state.vault = vault
+    # submissions: one INSERT each, grouped when they arrive together (service/rows.py)
+    app.state.application_rows = Inserts(Application)
     app.state.sms = sender
     app.state.campaigns = campaigns.CampaignCache()
     # Failed status lookups: 10 per client and reference and 100 per client per 15 minutes,
