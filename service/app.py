@@ -104,7 +104,7 @@ def create_app(
         async with contextlib.AsyncExitStack() as stack:
             if init_db:
                 await stack.enter_async_context(
-                    RegisterTortoise(app, config=settings.tortoise_config(),
+                    RegisterTortoise(app, config=settings.tortoise_config(serving=True),
                                      generate_schemas=False))
             flusher = asyncio.create_task(tally.run(tally_interval))
             texts = asyncio.create_task(sender.run())  # the outbox, in every worker
