@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from tortoise import timezone
 from tortoise.exceptions import IntegrityError
 
 from . import bodies, clock, documents, workflow
@@ -165,13 +164,11 @@ async def submit(form: Form, key: str | None, vault: Vault, catalog: Catalog,
         reference = (from_bytes(derived[8 * attempt:8 * attempt + 8]) if key
                      else new_reference())
         row["reference"] = reference
-        # the moment Model.save() would have stamped (created_at and updated_at, as stored)
-        row["created_at"] = row["updated_at"] = now = timezone.localtime()
         try:
             # One INSERT: atomic by itself, no read before it, as cheap as a bare insert. The
             # submission is the application's first status; later changes add events.
-            await rows.add(row)
-            return Sent(reference, workflow.SUBMITTED, now, form.program, False)
+            created_at = await rows.add(row)
+            return Sent(reference, workflow.SUBMITTED, created_at, form.program, False)
         except IntegrityError:
             # Which unique index said no? Decided by the database, read after the fact.
             if existing := await Application.get_or_none(open_key=open_key):
