@@ -125,10 +125,10 @@ def create_app(
                     await store.close()
 
     routes: list[Route | Mount] = [
+        Mount("/api", routes=api.routes),  # the busiest: tried first
         Route("/healthz", healthz, methods=["GET"]),
         Route("/q/{code}", scan, methods=["GET"]),
         Route("/q/{code}/{slug}", scan, methods=["GET"]),
-        Mount("/api", routes=api.routes),
         Mount("/staff", routes=console.routes),
         # guides published under another slug before: printed QR codes still lead there
         *(Route(f"/guides/{old}{end}", moved_guide, methods=["GET", "HEAD"])
