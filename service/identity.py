@@ -24,6 +24,7 @@ _PROVINCES = frozenset(
 _ID_FORM = re.compile(r"^[0-9]{17}[0-9X]$")
 _DIGITS = re.compile(r"^[0-9]+$")
 _SPACES = re.compile(r"[\s\-－—_]+")
+_MOBILE = re.compile(r"^1[3-9]")
 _NAME = re.compile(r"^[\u3400-\u9fffA-Za-z][\u3400-\u9fffA-Za-z·•. ]{0,28}[\u3400-\u9fffA-Za-z]$")
 MIN_AGE = 16  # the legal minimum working age (劳动法第十五条)
 
@@ -31,6 +32,8 @@ MIN_AGE = 16  # the legal minimum working age (劳动法第十五条)
 def compact(raw: str) -> str:
     """What was typed, in NFKC (full-width ＡＢ１ as AB1) without the spaces, dashes and
     underscores people put in to read it back: for ID numbers, phones and codes."""
+    if raw.isascii() and raw.isalnum():  # as typed on a phone's keypad: already compact
+        return raw
     return _SPACES.sub("", unicodedata.normalize("NFKC", raw))
 
 
@@ -77,7 +80,7 @@ def clean_phone(raw: object) -> tuple[str | None, str | None]:
         return None, "手机号只填数字，一共11位。"
     if len(value) != 11:
         return None, f"手机号应该是11位，你填了{len(value)}位。"
-    if not re.match(r"^1[3-9]", value):
+    if not _MOBILE.match(value):
         return None, "手机号应该以13到19开头。请填手机号，不要填座机。"
     return value, None
 
