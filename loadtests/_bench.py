@@ -115,6 +115,34 @@ class Earlier:
         drop_worktree(self.where)
 
 
+# The number of requests the last ``wrk`` run completed (for CPU time per request).
+LAST_REQUESTS = [0]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time these processes have used so far (0 for one that is gone)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_pids() -> list[int]:
+    """The PostgreSQL server's processes on this machine (backends included)."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if stat.read_text().split(" ", 2)[1] == "(postgres)":
+                pids.append(int(stat.parent.name))
+        except OSError:
+            continue
+    return pids
+
+
 def wrk(port: int, path: str, script: Path | None, seconds: int, connections: int = 32,
         redirects: bool = False) -> float:
     """Requests per second; any error (or, unless ``redirects``, any non-2xx) fails the run."""
@@ -124,6 +152,7 @@ def wrk(port: int, path: str, script: Path | None, seconds: int, connections: in
                          capture_output=True, text=True, check=True).stdout
     if ("Non-2xx" in out and not redirects) or "Socket errors" in out:
         raise SystemExit(f"errors during the run:\n{out}")
+    LAST_REQUESTS[0] = int(re.search(r"(\d+) requests in", out).group(1))
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
 

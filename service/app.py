@@ -25,8 +25,10 @@ from .config import Settings
 from .db import database_ok
 from .errors import EXCEPTION_HANDLERS, QuietErrors
 from .middleware import BodyLimitMiddleware, HeadersMiddleware, RouteLimit, SiteCSP
+from .models import Application
 from .pii import Vault
 from .responses import JSON
+from .rows import Inserts
 from .static import PrecompressedFiles
 from .tally import TallyBuffer
 
@@ -102,7 +104,7 @@ def create_app(
         async with contextlib.AsyncExitStack() as stack:
             if init_db:
                 await stack.enter_async_context(
-                    RegisterTortoise(app, config=settings.tortoise_config(),
+                    RegisterTortoise(app, config=settings.tortoise_config(serving=True),
                                      generate_schemas=False))
             flusher = asyncio.create_task(tally.run(tally_interval))
             texts = asyncio.create_task(sender.run())  # the outbox, in every worker
@@ -123,10 +125,10 @@ def create_app(
                     await store.close()
 
     routes: list[Route | Mount] = [
+        Mount("/api", routes=api.routes),  # the busiest: tried first
         Route("/healthz", healthz, methods=["GET"]),
         Route("/q/{code}", scan, methods=["GET"]),
         Route("/q/{code}/{slug}", scan, methods=["GET"]),
-        Mount("/api", routes=api.routes),
         Mount("/staff", routes=console.routes),
         # guides published under another slug before: printed QR codes still lead there
         *(Route(f"/guides/{old}{end}", moved_guide, methods=["GET", "HEAD"])
@@ -165,6 +167,8 @@ def create_app(
     app.state.encoded = {}  # JSON bodies that depend only on the catalog (see cached_json)
     app.state.tally = tally
     app.state.vault = vault
+    # submissions: one INSERT each, grouped when they arrive together (service/rows.py)
+    app.state.application_rows = Inserts(Application)
     app.state.sms = sender
     app.state.campaigns = campaigns.CampaignCache()
     # Failed status lookups: 10 per client and reference and 100 per client per 15 minutes,

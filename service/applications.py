@@ -31,6 +31,7 @@ from .identity import clean_id_number, clean_name, clean_phone, plain_text
 from .models import Application, ApplicationEvent
 from .pii import Vault
 from .reference import display, from_bytes, new_reference
+from .rows import Inserts
 
 NOTE_MAX = 200
 _ENCODE = msgspec.json.Encoder(order="sorted").encode
@@ -93,17 +94,17 @@ def validate_form(data: dict[str, Any], catalog: Catalog, today: dt.date
 _local = clock.local_iso
 
 
-def receipt(app: Application, program: Program) -> dict[str, Any]:
+def receipt(sent: Sent) -> dict[str, Any]:
     """What the person sees after sending: the reference, and what to bring where."""
     return {
-        "reference": app.reference,
-        "reference_display": display(app.reference),
-        "status": app.status,
-        "status_text": workflow.LABELS[app.status],
-        "submitted_at": _local(app.created_at),
-        "next_step": workflow.NEXT_STEPS[app.status],
-        "status_url": f"/status/?ref={app.reference}",
-        **program.where_to_go,
+        "reference": sent.reference,
+        "reference_display": display(sent.reference),
+        "status": sent.status,
+        "status_text": workflow.LABELS[sent.status],
+        "submitted_at": _local(sent.created_at),
+        "next_step": workflow.NEXT_STEPS[sent.status],
+        "status_url": f"/status/?ref={sent.reference}",
+        **sent.program.where_to_go,
     }
 
 
@@ -112,15 +113,20 @@ LOAD_TEST_CAMPAIGN = "loadtest"
 
 @dataclass(frozen=True)
 class Sent:
-    """A submission's outcome: the application, and whether it was already there (a retry)."""
+    """A submission's outcome: what its receipt shows, and whether it was already there
+    (a retry)."""
 
-    app: Application
+    reference: str
+    status: str
+    created_at: dt.datetime
     program: Program
     replayed: bool
 
 
-async def submit(form: Form, key: str | None, vault: Vault, catalog: Catalog) -> Sent:
-    """Store one application (one INSERT); a retry with the same key gives the same one.
+async def submit(form: Form, key: str | None, vault: Vault, catalog: Catalog,
+                 rows: Inserts) -> Sent:
+    """Store one application (one INSERT, grouped with others sent at the same moment:
+    ``rows``, service/rows.py); a retry with the same key gives the same one.
 
     Raises ApiError: 409 for a second open application by the same person, 422 for a key
     reused on a different form, 503 when no reference could be found (about never)."""
@@ -149,18 +155,20 @@ async def submit(form: Form, key: str | None, vault: Vault, catalog: Catalog) ->
     # candidates are the same on every retry too, in case another form's reference is
     # already there (about one in 10**12).
     derived = vault.mac("reference", key) if key else b""
+    row: dict[str, Any] = {"program": slug, "district": form.district,
+                           "campaign": form.campaign,
+                           "sealed": sealed, "phone_hash": phone_hash, "open_key": open_key,
+                           "person_key": person_key, "idem_key": idem,
+                           "idem_fingerprint": fingerprint, "sms_phone": sms_phone}
     for attempt in range(3):
         reference = (from_bytes(derived[8 * attempt:8 * attempt + 8]) if key
                      else new_reference())
-        app = Application(reference=reference, program=slug, district=form.district,
-                          campaign=form.campaign, sealed=sealed, phone_hash=phone_hash,
-                          open_key=open_key, person_key=person_key, idem_key=idem,
-                          idem_fingerprint=fingerprint, sms_phone=sms_phone)
+        row["reference"] = reference
         try:
             # One INSERT: atomic by itself, no read before it, as cheap as a bare insert. The
             # submission is the application's first status; later changes add events.
-            await app.save()
-            return Sent(app, form.program, False)
+            created_at = await rows.add(row)
+            return Sent(reference, workflow.SUBMITTED, created_at, form.program, False)
         except IntegrityError:
             # Which unique index said no? Decided by the database, read after the fact.
             if existing := await Application.get_or_none(open_key=open_key):
@@ -184,7 +192,7 @@ def _replay(app: Application, fingerprint: str, catalog: Catalog) -> Sent:
         raise ApiError(422, "idempotency_key_reused",
                        "这个提交编号已经用在另一份申请上了。请刷新页面后重新填写。",
                        [{"field": "Idempotency-Key", "message": "同一个编号只能用于同一份申请。"}])
-    return Sent(app, catalog.by_slug[app.program], True)
+    return Sent(app.reference, app.status, app.created_at, catalog.by_slug[app.program], True)
 
 
 def history(app: Application, events: list[ApplicationEvent]) -> list[dict[str, str]]:

@@ -188,8 +188,10 @@ class Settings:
             raise ConfigError("DATABASE_URL must start with sqlite://, postgres:// or postgresql://")
         return self
 
-    def tortoise_config(self) -> dict[str, Any]:
-        return tortoise_config(self.database_url)
+    def tortoise_config(self, serving: bool = False) -> dict[str, Any]:
+        """The ORM's configuration; ``serving``: as the app's workers use it (on
+        PostgreSQL, a pool that keeps sessions as they are: ``keep_session``)."""
+        return tortoise_config(self.database_url, serving)
 
     @property
     def public_url_problem(self) -> str:
@@ -281,9 +283,34 @@ def durable(database_url: str) -> str:
 DB_TIMEZONE = "UTC"
 
 
-def tortoise_config(database_url: str) -> dict[str, Any]:
+async def keep_session(connection: Any) -> None:
+    """asyncpg's pool calls this before a connection goes back to the pool, in place of its
+    default reset, after rolling back any transaction left open (asyncpg does that first,
+    whatever is configured here).
+
+    The default then sends ``SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
+    RESET ALL``: a round trip per query outside a transaction, measured at 9-11% of a
+    submission's CPU in the worker (40 µs of 370) and work for the database besides. There
+    is nothing for it to undo: the service never sets a session variable (``SET``; ``SET
+    LOCAL`` ends with its transaction), listens, keeps a cursor past a transaction or takes
+    an advisory lock. Code that ever does must go back to asyncpg's default reset here."""
+    return None
+
+
+def _serving_pool(database_url: str) -> str | dict[str, Any]:
+    if database_url.split("://", 1)[0] not in ("postgres", "postgresql"):
+        return database_url
+    from tortoise.backends.base.config_generator import expand_db_url
+
+    config = expand_db_url(database_url)
+    config["credentials"]["reset"] = keep_session  # passed on to asyncpg.create_pool
+    return config
+
+
+def tortoise_config(database_url: str, serving: bool = False) -> dict[str, Any]:
     return {
-        "connections": {"default": durable(database_url)},
+        "connections": {"default": _serving_pool(durable(database_url)) if serving
+                        else durable(database_url)},
         "apps": {
             "models": {
                 "models": ["service.models"],

@@ -13,6 +13,11 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+# at the top, not inside __call__: an import statement run on every request cost about
+# 1 µs each (the import system's checks, and an AttributeError made and dropped inside them)
+from .errors import ApiError, error_body
+from .responses import JSON
+
 # Material's bundles carry a content hash in the name: main.a1b2c3d4.min.css
 _HASHED = re.compile(r"\.[0-9a-f]{8,}\.(?:min\.)?(?:js|css)$")
 
@@ -196,9 +201,6 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        from .errors import ApiError, error_body
-        from .responses import JSON
-
         headers = scope.get("headers") or []
         if sum(len(k) + len(v) for k, v in headers) > MAX_HEADER_BYTES:
             # uvicorn's httptools parser sets no limit of its own (nginx would say 400)

@@ -41,6 +41,36 @@ def check_keys(keys: tuple[str, ...]) -> str | None:
     return None
 
 
+# RFC 2104's inner and outer pads, as translation tables (as the standard library's hmac)
+_IPAD = bytes(x ^ 0x36 for x in range(256))
+_OPAD = bytes(x ^ 0x5C for x in range(256))
+
+
+class Mac:
+    """HMAC-SHA256 under one key, the same bytes as ``hmac.digest(key, msg, "sha256")``.
+
+    The key's two padded blocks are hashed once, here; each MAC then copies those two
+    states (RFC 2104, as the standard library's pure-Python HMAC does). ``hmac.digest``
+    asks OpenSSL 3 to look the algorithm up again on every call: about 22,000
+    instructions a MAC against 12,000, and five MACs per submission."""
+
+    __slots__ = ("_inner", "_outer")
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) > 64:  # the block size: longer keys are hashed first
+            key = hashlib.sha256(key).digest()
+        block = key.ljust(64, b"\0")
+        self._inner = hashlib.sha256(block.translate(_IPAD))
+        self._outer = hashlib.sha256(block.translate(_OPAD))
+
+    def digest(self, message: bytes) -> bytes:
+        inner = self._inner.copy()
+        inner.update(message)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.digest()
+
+
 def _derived(secret: str, purpose: str) -> bytes:
     return hashlib.sha256(f"jiuyetong:{purpose}:{secret}".encode()).digest()
 
@@ -52,7 +82,7 @@ class Vault:
         keys = data_keys or (base64.urlsafe_b64encode(_derived(secret_key, "data")).decode(),)
         self._fernet = MultiFernet([Fernet(k) for k in keys])
         self._newest = Fernet(keys[0])
-        self._lookup = lookup_key.encode() if lookup_key else _derived(secret_key, "lookup")
+        self._lookup = Mac(lookup_key.encode() if lookup_key else _derived(secret_key, "lookup"))
 
     @classmethod
     def from_settings(cls, settings: Any) -> Vault:
@@ -86,7 +116,7 @@ class Vault:
 
     def mac(self, *parts: str) -> bytes:
         """HMAC-SHA256 of the parts under the lookup key."""
-        return hmac.digest(self._lookup, "\x1f".join(parts).encode(), "sha256")
+        return self._lookup.digest("\x1f".join(parts).encode())
 
     def digest(self, *parts: str) -> str:
         """The MAC truncated to 128 bits (32 hex characters): ample against collisions and

@@ -57,7 +57,12 @@ def address_of(request: Request) -> str:
 
 def client_of(request: Request, vault: Vault) -> str:
     """The client, as a keyed hash of its address."""
-    return vault.digest("client", address_of(request))
+    return _client_key(vault, address_of(request))
+
+
+@functools.lru_cache(maxsize=4096)  # one HMAC per address, not per request
+def _client_key(vault: Vault, address: str) -> str:
+    return vault.digest("client", address)
 
 
 class Store(Protocol):

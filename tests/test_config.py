@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from testdb import PG_URL
 
 from service.config import ConfigError, Settings
 from service.pii import new_key
@@ -68,3 +69,42 @@ def test_sqlite_waits_for_the_disk_before_it_says_an_application_was_stored():
         "connections"]["default"] == own  # an explicit choice wins
     pg = "postgres://jy@10.0.0.5:5432/jy"
     assert Settings.from_env({"DATABASE_URL": pg}).tortoise_config()["connections"]["default"] == pg
+
+
+def test_the_workers_pool_keeps_sessions_but_nothing_else_changes():
+    from tortoise.backends.base.config_generator import expand_db_url
+
+    from service.config import keep_session
+
+    pg = "postgres://jy@10.0.0.5:5432/jy?maxsize=10"
+    served = Settings.from_env({"DATABASE_URL": pg}).tortoise_config(serving=True)
+    expanded = expand_db_url(pg)
+    assert served["connections"]["default"]["engine"] == expanded["engine"]
+    assert served["connections"]["default"]["credentials"] == {
+        **expanded["credentials"], "reset": keep_session}
+    assert {k: v for k, v in served.items() if k != "connections"} == {
+        k: v for k, v in Settings.from_env({"DATABASE_URL": pg}).tortoise_config().items()
+        if k != "connections"}
+    lite = Settings.from_env({"DATABASE_URL": "sqlite:///var/lib/jy/jy.sqlite3"})
+    assert lite.tortoise_config(serving=True) == lite.tortoise_config()
+
+
+@pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (TEST_POSTGRES_URL)")
+async def test_a_connection_back_in_the_pool_never_carries_an_open_transaction():
+    """keep_session skips asyncpg's session reset query; asyncpg still rolls back whatever
+    a connection left open before anyone else gets it."""
+    import asyncpg
+
+    from service.config import keep_session
+
+    pool = await asyncpg.create_pool(PG_URL, min_size=1, max_size=1, reset=keep_session)
+    try:
+        async with pool.acquire() as con:
+            await con.execute("BEGIN")
+            await con.execute("CREATE TABLE jy_keep_session_probe (x int)")
+        async with pool.acquire() as con:  # the same connection (max_size=1)
+            assert not con.is_in_transaction()
+            assert await con.fetchval(
+                "SELECT count(*) FROM pg_tables WHERE tablename = 'jy_keep_session_probe'") == 0
+    finally:
+        await pool.close()

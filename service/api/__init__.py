@@ -4,13 +4,14 @@ from starlette.routing import Route
 
 from . import applications, callbacks, campaigns, check, meta, programs, staff
 
-# The self-check is the hot path at a job fair: matched first.
+# The self-check is the hot path at a job fair: matched first; sending an application next
+# (each route tried before the right one costs about a microsecond).
 routes = [
     Route("/check", check.check, methods=["POST"]),
+    Route("/applications", applications.submit, methods=["POST"]),
     Route("/questions", check.questions, methods=["GET"]),
     Route("/programs", programs.list_programs, methods=["GET"]),
     Route("/programs/{slug}", programs.get_program, methods=["GET"]),
-    Route("/applications", applications.submit, methods=["POST"]),
     Route("/applications/{reference}", applications.lookup, methods=["GET"]),
     Route("/callbacks", callbacks.submit, methods=["POST"]),
     Route("/applications/{reference}/received", applications.received, methods=["POST"]),

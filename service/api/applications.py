@@ -60,11 +60,12 @@ async def submit(request: Request) -> Response:
     elif form.campaign:  # only a real, active campaign is kept with it
         code = await state.campaigns.known(form.campaign)
         form = replace(form, campaign="" if code == campaigns.UNKNOWN else code)
-    sent = await applications.submit(form, key, state.vault, state.catalog)
-    body = applications.receipt(sent.app, sent.program)
+    sent = await applications.submit(form, key, state.vault, state.catalog,
+                                     state.application_rows)
+    body = applications.receipt(sent)
     if sent.replayed:
         return JSON(body, 201, headers={"Idempotent-Replayed": "true"})
-    return JSON(body, 201, headers={"Location": f"/api/applications/{sent.app.reference}"})
+    return JSON(body, 201, headers={"Location": f"/api/applications/{sent.reference}"})
 
 
 async def _client(request: Request) -> str:
