@@ -19,6 +19,8 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+PG = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -169,3 +171,21 @@ def alternate(label: str, rounds: int, bare: Callable[[], float], ours: Callable
     b, o = statistics.median(bare_rates), statistics.median(our_rates)
     print(f"{label:9} median {b:>9.0f} {o:>9.0f} {o / b:>6.2f}  <- ratio of medians")
     return o / b
+
+
+def scratch_pg(name: str) -> str:
+    """A fresh PostgreSQL database for one side of the run."""
+    import asyncio
+
+    import asyncpg
+
+    async def make() -> None:
+        conn = await asyncpg.connect(PG)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(make())
+    return PG.rsplit("/", 1)[0] + f"/{name}"

@@ -24,7 +24,6 @@ server on a database of its own, and is compared before/after in the same run.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -43,12 +42,11 @@ from loadtests._bench import (  # noqa: E402
     need_wrk,
     pin_cpus,
     postgres_pids,
+    scratch_pg,
     start,
     wrk,
 )
 from service.config import durable  # noqa: E402
-
-PG = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
 
 LUA = """
 local W = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
@@ -78,24 +76,6 @@ request = function()
      ["Idempotency-Key"] = string.format("bench-%%s-%%09d", "%s", n)}, body)
 end
 """
-
-
-def scratch_pg(name: str) -> str:
-    """A fresh PostgreSQL database for one side of the run."""
-    import asyncio
-
-    import asyncpg
-
-    async def make() -> None:
-        conn = await asyncpg.connect(PG)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
-
-    asyncio.run(make())
-    return PG.rsplit("/", 1)[0] + f"/{name}"
 
 
 def main() -> None:

@@ -34,7 +34,10 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent.parent
-PG = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
+sys.path.insert(0, str(HERE))
+
+from loadtests._bench import scratch_pg  # noqa: E402
+
 PROGRAMS = ("startup-guarantee-loan", "flexible-social-insurance-subsidy",
             "graduate-internship", "subsidized-skills-training")
 W = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -60,19 +63,6 @@ _MIGRATE = ("import sys; sys.path.insert(0, '.'); "
             "from service.__main__ import main; sys.exit(main(['migrate']))")
 
 
-def scratch_pg(name: str) -> str:
-    import asyncpg
-
-    async def make() -> None:
-        conn = await asyncpg.connect(PG)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
-
-    asyncio.run(make())
-    return PG.rsplit("/", 1)[0] + f"/{name}"
 
 
 async def call(app, path: str, raw: bytes, key: str) -> int:
