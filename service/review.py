@@ -32,7 +32,7 @@ from .facts import DISTRICT_LABELS
 from .identity import clean_id_number, clean_phone, compact, mask_id, mask_phone, plain_text
 from .models import Application, ApplicationEvent, DocumentPhoto, SmsMessage
 from .pii import InvalidToken, Vault
-from .reference import display, normalize
+from .reference import LENGTH, display, normalize
 from .staff import Session, audit, forbidden, now
 
 PER_PAGE = 50
@@ -174,7 +174,10 @@ def read_search(raw: str, today: dt.date) -> Search:
     name = " ".join(unicodedata.normalize("NFKC", raw).split())
     if not _NAME_TEXT.match(name):
         return Search("", note="按姓名找，请只填汉字或字母。")
-    return Search("name", name.casefold())
+    # nine letters may be a name in pinyin or a reference with one letter misheard (about
+    # one reference in thirteen has no digit): searched as a name, and the note says both
+    maybe_reference = text.isalpha() and len(text) == LENGTH
+    return Search("name", name.casefold(), (problem or "") if maybe_reference else "")
 
 
 async def search(session: Session, filters: Filters, catalog: Catalog, vault: Vault
@@ -198,11 +201,12 @@ async def search(session: Session, filters: Filters, catalog: Catalog, vault: Va
         return q.filter(person_key__in=keys), wanted
     rows = await (q.exclude(sealed="").order_by("-created_at", "-id")
                   .limit(NAME_SCAN_LIMIT + 1).values_list("id", "sealed"))
-    note = ""
+    note = wanted.note
     if len(rows) > NAME_SCAN_LIMIT:
         rows = rows[:NAME_SCAN_LIMIT]
-        note = (f"按姓名只在最近的{NAME_SCAN_LIMIT}份申请里找了。找不到的话，"
-                "请加上政策、状态或日期再找，或者按手机号、申请编号找。")
+        cut = (f"按姓名只在最近的{NAME_SCAN_LIMIT}份申请里找了。找不到的话，"
+               "请加上政策、状态或日期再找，或者按手机号、申请编号找。")
+        note = " ".join(filter(None, (note, cut)))
     found = []
     for pk, token in rows:
         try:

@@ -6,6 +6,7 @@ Excel or WPS keeps every digit of ID numbers and phones."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import pytest
@@ -14,6 +15,7 @@ from people import form, key, make_id, new_client, signed_in
 from service import review
 from service.models import AuditEntry
 from service.pii import Vault
+from service.reference import ALPHABET, check_char
 
 
 async def apply(client, **over) -> dict:
@@ -49,6 +51,17 @@ async def test_a_reference_read_out_over_the_phone_is_found_however_it_is_typed(
     page = await find(c, mistyped)
     assert page["total"] == 0 and "可能有一位看错了" in page["note"]
     await c.aclose()
+
+
+def test_a_reference_without_digits_misheard_by_one_letter_still_says_so():
+    # about one reference in thirteen is all letters, like a name in pinyin: the search
+    # looks for the name and still tells the reviewer one letter may have been misheard
+    body = next(b for b in ("KGMPQRST", "WXYZABCD", "HJKLMNPQ", "ABCDEFGH", "RSTUVWXY")
+                if check_char(b).isalpha())
+    misheard = body + next(c for c in ALPHABET if c.isalpha() and c != check_char(body))
+    wanted = review.read_search(misheard.lower(), dt.date(2026, 12, 3))
+    assert wanted.kind == "name" and "可能有一位看错了" in wanted.note
+    assert review.read_search("Zhang Wei", dt.date(2026, 12, 3)).note == ""  # a name is a name
 
 
 async def test_a_phone_number_finds_every_application_sent_with_it_in_the_district(
