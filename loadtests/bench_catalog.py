@@ -8,6 +8,10 @@ new slugs, as if each city of a province had published the same programs) and ru
 process and alternating rounds, the self-check as the server does (``selfcheck.check`` with a
 warm ``Memo``) on never-seen complete answer sets against the real catalog and against the
 synthetic one. Prints the median microseconds per check of each and their ratio.
+
+Copies with the same conditions are worked out once (``selfcheck.shape``); with
+``--own-wording`` each copy words every condition its own way (the label gains the city), so
+no two programs share a result and only the lookups are shared: the worst case.
 """
 
 from __future__ import annotations
@@ -29,8 +33,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from loadtests._bench import ROOT  # noqa: E402
 
 
-def synthetic(times: int, into: Path) -> Path:
-    """``content/programs`` with ``times`` copies of each guide (the first is the guide)."""
+def synthetic(times: int, into: Path, own_wording: bool = False) -> Path:
+    """``content/programs`` with ``times`` copies of each guide (the first is the guide);
+    with ``own_wording`` every condition's label names the copy's city."""
     shutil.copytree(ROOT / "content" / "programs", into / "programs")
     for path in sorted((ROOT / "content" / "programs").glob("*.md")):
         text = path.read_text("utf-8")
@@ -39,6 +44,8 @@ def synthetic(times: int, into: Path) -> Path:
             copy = re.sub(r"^slug: .*$", f"slug: {slug}", text, count=1, flags=re.M)
             copy = re.sub(r"^title: (.*)$", rf"title: \1（第{n}城）", copy, count=1, flags=re.M)
             copy = re.sub(r"^moved_from:.*$", "", copy, flags=re.M)
+            if own_wording:
+                copy = re.sub(r"^(  - label: .*)$", rf"\1（第{n}城）", copy, flags=re.M)
             (into / "programs" / f"{slug}.md").write_text(copy, "utf-8")
     return into
 
@@ -54,10 +61,14 @@ def main() -> None:
     ap.add_argument("--times", type=int, default=10)
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--requests", type=int, default=2000, help="never-seen answer sets a round")
+    ap.add_argument("--own-wording", action="store_true",
+                    help="every copy words its conditions its own way: nothing worked out once")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp())
-    catalogs = {"real": load_catalog(ROOT / "content"),
-                f"x{args.times}": load_catalog(synthetic(args.times, tmp))}
+    big = load_catalog(synthetic(args.times, tmp, args.own_wording))
+    catalogs = {"real": load_catalog(ROOT / "content"), f"x{args.times}": big}
+    print(f"{len(big.programs)} programs: {len(set(map(selfcheck.shape, big.programs)))} "
+          "distinct conditions")
     rng = random.Random(7)
     people = []
     for _ in range(2000 + args.rounds * args.requests):

@@ -43,6 +43,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+import msgspec
+
 from .facts import FACT_ORDER, FACTS_BY_ID, Fact, Step
 
 Answers = Mapping[str, Any]
@@ -388,10 +390,28 @@ def _ordered(facts: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(set(facts), key=FACT_ORDER.__getitem__))
 
 
+# Identical conditions compile to the one Node: a province's cities publishing the same
+# program then have equal rules, and the self-check works their results out once
+# (selfcheck.shape). Keyed by the condition's canonical JSON; only what compiled is kept.
+_COMPILED: dict[bytes, Node] = {}
+_CANONICAL = msgspec.json.Encoder(order="sorted")
+
+
 def compile_node(spec: Any, path: str, extra_keys: frozenset[str] = frozenset()) -> Node:
     """Compile one condition mapping (see the module docstring) into a Node."""
     if not isinstance(spec, dict):
         raise ConditionError(path, "a condition must be a mapping")
+    try:
+        canonical = _CANONICAL.encode({k: v for k, v in spec.items() if k not in extra_keys})
+    except (TypeError, msgspec.EncodeError):  # not JSON-like: compiled (and refused) below
+        return _compile_node(spec, path, extra_keys)
+    node = _COMPILED.get(canonical)
+    if node is None:
+        node = _COMPILED[canonical] = _compile_node(spec, path, extra_keys)
+    return node
+
+
+def _compile_node(spec: dict[str, Any], path: str, extra_keys: frozenset[str]) -> Node:
     keys = set(spec) - extra_keys
     if keys & {"any", "all"}:
         if len(keys) != 1:

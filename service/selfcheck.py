@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
-from itertools import islice
+from itertools import chain, islice
 from operator import itemgetter
 from typing import Any
 
@@ -36,15 +36,16 @@ _ENCODE = msgspec.json.Encoder().encode
 
 # One program's result, ready to join into a response: its ordering key (one int, so that
 # sorting the results is a sort of ints), status, the facts it still needs, whether it has
-# lapsed, and its whole encoded JSON object.
+# lapsed, and the encoded part of its JSON object that follows ``static_json`` (``result``).
 Entry = tuple[int, str, tuple[str, ...], bool, bytes]
 
 
-def order_key(status: str, weight: int, tailored: int, index: int) -> int:
-    """(status, then money before advice, then tailored before general, then catalog order)
-    packed into one int that sorts the same; ``index`` is in the low bits."""
-    return ((_STATUS_ORDER[status] << 48) | ((1024 - weight) << 32) | ((65535 - tailored) << 16)
-            | index)
+def order_key(status: str, weight: int, tailored: int, index: int, position: int) -> int:
+    """(status, then money before advice, then tailored before general, then catalog order
+    ``index``) packed into one int that sorts the same; the low bits hold ``position``, where
+    the entry sits in the list being sorted (the catalog order, or the memo's order)."""
+    return ((_STATUS_ORDER[status] << 60) | ((1024 - weight) << 48) | ((65535 - tailored) << 32)
+            | (index << 16) | position)
 
 
 def _basis(b: engine.Basis | None) -> str | None:
@@ -70,13 +71,14 @@ def reason(r: engine.Reason, own: str) -> dict[str, Any]:
 
 
 def static_json(program: Program) -> bytes:
-    """The parts of a program's result that never change, encoded: the opening of its JSON."""
+    """The parts of a program's result that never change, encoded: the opening of its JSON,
+    with the comma that separates it from the result before it (see ``_check``)."""
     d = program.data
     out: dict[str, Any] = {"slug": program.slug, "title": d.title, "summary": d.summary,
                            "url": program.url, "applies_online": d.applies_online}
     if d.notes:
         out["notes"] = [n.text for n in d.notes]
-    return _ENCODE(out)[:-1] + b","
+    return b"," + _ENCODE(out)[:-1] + b","
 
 
 def _reason_json(r: engine.Reason, own: str) -> bytes:
@@ -97,9 +99,10 @@ def gets_json(outcome: engine.Outcome) -> bytes:
 
 
 def result(program: Program, outcome: engine.Outcome, on: dt.date,
-           memo: Memo | None = None, index: int = 0) -> bytes:
+           memo: Memo | None = None, shape_id: int = 0) -> bytes:
     """The part of a program's result that depends on the answers, encoded: it follows
-    ``static_json`` (with a memo, built from the pieces the memo already holds)."""
+    ``static_json`` (with a memo, built from the pieces the memo already holds; programs of
+    one ``shape`` share it)."""
     if memo is None:
         gets = gets_json(outcome)
         reasons = b",".join(_ENCODE(reason(r, program.slug)) for r in outcome.reasons)
@@ -108,7 +111,7 @@ def result(program: Program, outcome: engine.Outcome, on: dt.date,
         notice = program.scheme.notice(on) if program.scheme.lapsed(on) else None
         reasons = b",".join([
             memo.reason_json.get(id(r))
-            or (memo.piece(("notice", index, on), _reason_json, r, program.slug)
+            or (memo.piece(("notice", shape_id, on), _reason_json, r, program.slug)
                 if r is notice else _reason_json(r, program.slug))
             for r in outcome.reasons])
     return b"".join((
@@ -117,17 +120,23 @@ def result(program: Program, outcome: engine.Outcome, on: dt.date,
     ))
 
 
-def entry(program: Program, index: int, answers: dict[str, Any], on: dt.date,
-          memo: Memo | None = None, view: dict[Any, Any] | None = None) -> Entry:
-    if memo is None or view is None:
-        outcome = engine.evaluate(program.scheme, answers, on)
-        encoded = static_json(program) + result(program, outcome, on)
-    else:
-        reason_of = partial(memo.reason, view, program.slug)
-        outcome = engine.evaluate(program.scheme, answers, on, reason_of)
-        encoded = memo.static[index] + result(program, outcome, on, memo, index)
-    order = order_key(outcome.status, program.data.weight, outcome.tailored, index)
+def entry(program: Program, index: int, answers: dict[str, Any], on: dt.date) -> Entry:
+    """One program's entry, worked out afresh (no memo: its position is its index)."""
+    outcome = engine.evaluate(program.scheme, answers, on)
+    encoded = result(program, outcome, on)
+    order = order_key(outcome.status, program.data.weight, outcome.tailored, index, index)
     return order, outcome.status, outcome.missing, program.scheme.lapsed(on), encoded
+
+
+def shape(program: Program) -> tuple[Any, ...]:
+    """What a program's result depends on besides its own static text: its conditions, its
+    dates and its what-you-get lines (identical conditions compile to the one Node, so two
+    cities publishing one program have equal shapes). A step that points at the program's
+    own guide is said without a link, so such a program shares its shape with no other."""
+    sch = program.scheme
+    own = any(step is not None and step.via == program.slug
+              for r in sch.rules for step in (r.maybe_step, *(ob.step for ob in r.obtainable)))
+    return sch.rules, sch.in_force, sch.gets, program.slug if own else None
 
 
 Narrowing = tuple[str, frozenset[str]]  # a list fact, and the options someone looks at
@@ -139,43 +148,56 @@ class Memo:
     A program's result depends only on the answers to the facts it reads (its own, those of
     the programs granting its steps, those of its what-you-get lines) — of a list such as
     ``groups``, only the options it looks at — and the day. Across a crowd those values
-    repeat (everyone from Zaozhuang gets the same "户口…在枣庄" reason), so each program's
-    entry is kept, already encoded, keyed by those values, and so is each condition's
-    reason. Whole responses are kept too, for repeated answer sets (the first screens of a
-    job fair). All are bounded, so made-up answers cannot grow memory without limit.
+    repeat (everyone from Zaozhuang gets the same "户口…在枣庄" reason), so results are kept,
+    already encoded, keyed by those values, and so is each condition's reason. Whole
+    responses are kept too, for repeated answer sets (the first screens of a job fair). All
+    are bounded, so made-up answers cannot grow memory without limit.
+
+    Programs that read the same facts (and the same options of lists) form a group: one key
+    a group is read and looked up per request, and a miss works out the whole group, each
+    distinct ``shape`` once (a province's cities publishing the same program cost one). The
+    memo's list of entries is in group order; ``programs`` and ``position`` translate.
 
     Keys are read in one step (``operator.itemgetter``) from a per-request view of the
     answers that already holds every narrowed list (see ``view``).
 
-    Programs' entries share one budget of bytes (``program_bytes``, by default 2 MB a
-    program), oldest out first: a program that reads one yes/no question needs two
+    Groups' entries share one budget of bytes (``program_bytes``, by default 2 MB a program
+    up to 256 MB), oldest out first: a group that reads one yes/no question needs two
     entries, one that reads age, insured years and work status thousands, and a count per
-    program would starve the second while the first never fills its share.
+    group would starve the second while the first never fills its share.
     """
 
     def __init__(self, catalog: Catalog, cache_size: int = 4096,
                  program_bytes: int | None = None, per_rule: int = 32768,
                  whole_bytes: int = 128 << 20):
         self.catalog = catalog
-        self.program_bytes = (len(catalog.programs) << 21 if program_bytes is None
+        programs = catalog.programs
+        self.program_bytes = (min(len(programs) << 21, 256 << 20) if program_bytes is None
                               else program_bytes)
         self.kept_bytes = 0
         self.kept: deque[tuple[int, tuple[Any, ...], int]] = deque()  # oldest first
         # reasons kept: ``per_rule`` for up to 50 programs, as many more for each 50 beyond
-        self.per_rule = per_rule * max(1, len(catalog.programs) // 50)
-        self.memos: list[dict[tuple[Any, ...], Entry]] = [{} for _ in catalog.programs]
+        self.per_rule = per_rule * max(1, len(programs) // 50)
+        readers: dict[tuple[Any, ...], list[int]] = {}
+        for i, p in enumerate(programs):
+            readers.setdefault((p.scheme.facts, p.scheme.options), []).append(i)
+        self.groups = list(readers.values())  # catalog indices, a list per group
+        self.programs = [programs[i] for g in self.groups for i in g]  # by position
+        self.position = {i: pos for pos, i in enumerate(i for g in self.groups for i in g)}
+        shapes: dict[tuple[Any, ...], int] = {}
+        self.shape = [shapes.setdefault(shape(p), len(shapes)) for p in programs]
+        self.memos: list[dict[tuple[Any, ...], tuple[Entry, ...]]] = [{} for _ in self.groups]
         # a condition's reason, and its JSON, by the answers it reads (see ``reason``)
         self.reasons: dict[tuple[Any, ...], engine.Reason] = {}
         self.reason_json: dict[int, bytes] = {}  # by id of a reason kept in self.reasons
         self.pieces: dict[tuple[Any, ...], bytes] = {}
-        self.static = [static_json(p) for p in catalog.programs]
+        self.static = [static_json(p) for p in self.programs]  # by position
         self.narrowings: set[Narrowing] = set()
         # a list answer (groups …) narrowed to each set of options someone looks at
         self.narrowed: dict[tuple[str, tuple[str, ...]], list[tuple[Narrowing, Any]]] = {}
-        self.program_keys = [self._getter(p.scheme.facts, p.scheme.options)
-                             for p in catalog.programs]
+        self.group_keys = [self._getter(facts, options) for facts, options in readers]
         self.rule_keys = {id(r): self._getter(r.reads, r.options)
-                          for p in catalog.programs for r in p.rules}
+                          for p in programs for r in p.rules}
         self.by_list = {f: [opts for g, opts in self.narrowings if g == f]
                         for f, _ in self.narrowings}
         self.whole = Bounded(self._whole, lambda e: len(e.raw), cache_size, whole_bytes)
@@ -215,31 +237,45 @@ class Memo:
         return v
 
     def entries(self, answers: dict[str, Any], view: dict[Any, Any], on: dt.date) -> list[Entry]:
-        """Every program's entry: all keys read and looked up in one pass each (C loops:
-        a Python call per program cost more than the lookup itself), then the few misses
-        worked out."""
-        keys = [key_of(view) for key_of in self.program_keys]
-        found: list[Entry | None] = list(map(dict.get, self.memos, keys))
+        """Every program's entry, in the memo's order: each group's key read and looked up
+        in one pass (C loops: a Python call per program cost more than the lookup itself),
+        then the few misses worked out."""
+        keys = [key_of(view) for key_of in self.group_keys]
+        found: list[tuple[Entry, ...] | None] = list(map(dict.get, self.memos, keys))
         if None in found:
-            programs = self.catalog.programs
-            for i, hit in enumerate(found):
+            for g, hit in enumerate(found):
                 if hit is None:
-                    found[i] = self._miss(i, programs[i], keys[i], answers, view, on)
-        return found  # type: ignore[return-value]  # no None is left
+                    found[g] = self._miss(g, keys[g], answers, view, on)
+        return list(chain.from_iterable(found))  # type: ignore[arg-type]  # no None is left
 
-    def _miss(self, i: int, program: Program, key: tuple[Any, ...], answers: dict[str, Any],
-              view: dict[Any, Any], on: dt.date) -> Entry:
-        hit = entry(program, i, answers, on, self, view)
-        size = len(hit[4]) + _ENTRY_OVERHEAD
+    def _miss(self, g: int, key: tuple[Any, ...], answers: dict[str, Any],
+              view: dict[Any, Any], on: dt.date) -> tuple[Entry, ...]:
+        done: dict[int, tuple[engine.Outcome, bytes]] = {}  # by shape: its result, shared
+        out = []
+        programs = self.catalog.programs
+        for i in self.groups[g]:
+            program, s = programs[i], self.shape[i]
+            hit = done.get(s)
+            if hit is None:
+                reason_of = partial(self.reason, view, program.slug)
+                outcome = engine.evaluate(program.scheme, answers, on, reason_of)
+                hit = done[s] = (outcome, result(program, outcome, on, self, s))
+            outcome, part = hit
+            out.append((order_key(outcome.status, program.data.weight, outcome.tailored, i,
+                                  self.position[i]),
+                        outcome.status, outcome.missing, program.scheme.lapsed(on), part))
+        group = tuple(out)
+        size = (sum(len(part) for _, part in done.values())
+                + _ENTRY_OVERHEAD * len(group))
         if size <= self.program_bytes:
-            self.memos[i][key] = hit
-            self.kept.append((i, key, size))
+            self.memos[g][key] = group
+            self.kept.append((g, key, size))
             self.kept_bytes += size
             while self.kept_bytes > self.program_bytes:
-                j, old, gone = self.kept.popleft()
-                del self.memos[j][old]
+                h, old, gone = self.kept.popleft()
+                del self.memos[h][old]
                 self.kept_bytes -= gone
-        return hit
+        return group
 
     def reason(self, view: dict[Any, Any], own: str, rule: engine.Rule, answers: Any,
                year: int) -> engine.Reason:
@@ -302,11 +338,14 @@ def _check(catalog: Catalog, frozen: dict[str, Any], on: dt.date, skip: tuple[st
            focus: str | None, memo: Memo | None, brief: bool = False) -> Encoded:
     # lists are tuples in ``frozen`` (hashable, for the memo keys); the engine reads lists
     answers = {k: list(v) if isinstance(v, tuple) else v for k, v in frozen.items()}
-    programs = catalog.programs
     if memo is not None:
+        programs: Sequence[Program] = memo.programs  # the entries' order
         entries = memo.entries(answers, memo.view(frozen, on), on)
+        static = memo.static
     else:
+        programs = catalog.programs
         entries = [entry(p, i, answers, on) for i, p in enumerate(programs)]
+        static = [static_json(p) for p in programs]
     # A program past its stated end cannot be 符合 whatever the answers: its result is 可能
     # with the 12333 notice at best, so no question is asked only to settle it.
     undecided = [(programs[i].rules, e[3], e[2]) for i, e in enumerate(entries)
@@ -325,10 +364,16 @@ def _check(catalog: Catalog, frozen: dict[str, Any], on: dt.date, skip: tuple[st
         first = next(i for i, p in enumerate(programs) if p.slug == focus)
         order.remove(first)
         order.insert(0, first)
-    return Encoded(b"".join((
-        b'{"results":[', b",".join([entries[i][4] for i in order]), b'],"brief":',
-        b"true" if brief else b"false", b',"counts":',
-        _ENCODE(counts), b',"focus":', _ENCODE(focus), b',"date":', _ENCODE(on.isoformat()),
-        b',"next_question":',
-        _ENCODE(question_json(FACTS_BY_ID[nq], on.year) if nq else None), b"}",
-    )))
+    # each result is its static opening (with a leading comma) and its answer-dependent
+    # part, joined once with the rest of the answer (one copy of a body of up to 600 KB)
+    parts: list[bytes] = [b""] * (2 * len(order) + 1)
+    parts[1::2] = [static[i] for i in order]
+    parts[2::2] = [entries[i][4] for i in order]
+    parts[0] = b'{"results":['
+    if order:
+        parts[1] = parts[1][1:]  # no comma before the first
+    parts += (b'],"brief":', b"true" if brief else b"false", b',"counts":', _ENCODE(counts),
+              b',"focus":', _ENCODE(focus), b',"date":', _ENCODE(on.isoformat()),
+              b',"next_question":',
+              _ENCODE(question_json(FACTS_BY_ID[nq], on.year) if nq else None), b"}")
+    return Encoded(b"".join(parts))
