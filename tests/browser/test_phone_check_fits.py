@@ -67,9 +67,39 @@ def questions(server, page) -> list[dict]:
     return json.loads(page.request.get(server.url("/api/questions")).text())["questions"]
 
 
-def show_each(page, server, questions, answered: bool) -> dict[str, list[str]]:
+def big_text_out_of_reach(page) -> list[str]:
+    """In 大字 mode a screen may be taller than the phone: the buttons that move on must still
+    be in the first view, and every answer reachable by scrolling, not left under them."""
+    return page.evaluate("""header => {
+        const out = [];
+        const card = document.querySelector('#jy-check .jy-card');
+        if (!card) return ['no card on the screen'];
+        const foot = card.querySelector('.jy-foot');
+        for (const e of foot.querySelectorAll('button')) {
+            const r = e.getBoundingClientRect();
+            if (r.top < header || r.bottom > innerHeight)
+                out.push(`${e.textContent.trim()} at ${Math.round(r.top)}–${Math.round(r.bottom)} px`);
+        }
+        // an answer is in reach if it shows between the header and the buttons, at first
+        // or once the page is scrolled to the end of the card
+        const clear = e => {
+            const r = e.getBoundingClientRect(), t = foot.getBoundingClientRect().top;
+            return r.top >= header && r.bottom <= t;
+        };
+        const answers = [...card.querySelectorAll('.jy-choices button, .jy-choices label')];
+        const hidden = answers.filter(e => !clear(e));
+        window.scrollBy(0, card.getBoundingClientRect().bottom - innerHeight);
+        for (const e of hidden.filter(e => !clear(e)))
+            out.push(`“${e.textContent.trim().slice(0, 12)}” under the buttons or the header`);
+        window.scrollTo(0, 0);
+        return out;
+    }""", HEADER)
+
+
+def show_each(page, server, questions, answered: bool, look=out_of_view,
+              big: bool = False) -> dict[str, list[str]]:
     """Every question and every part of it on the page, the server's answer otherwise
-    real; returns what did not fit, by screen."""
+    real; returns what ``look`` found wrong, by screen (``big``: in 大字 mode)."""
     asking = {"q": questions[0]}
 
     def next_question(route):
@@ -82,6 +112,8 @@ def show_each(page, server, questions, answered: bool) -> dict[str, list[str]]:
 
     page.route("**/api/check", next_question)
     page.goto(server.url("/check/"))
+    if big:
+        page.evaluate("localStorage.setItem('jy.big', '1')")
     problems = {}
     for q in questions:
         others = [o for o in questions if o["id"] != q["id"]] if answered else []
@@ -94,8 +126,8 @@ def show_each(page, server, questions, answered: bool) -> dict[str, list[str]]:
             page.locator("#jy-q", has_text=part["text"]).wait_for()
             if answered:
                 page.get_by_role("button", name="← 上一题").wait_for()
-            if out_of_view(page):
-                problems[screen_name(page)] = out_of_view(page)
+            if found := look(page):
+                problems[screen_name(page)] = found
             if n < len(q.get("parts") or [q]) - 1:
                 page.get_by_role("button", name="选好了").click()   # on to the next part
     page.unroute("**/api/check")
@@ -111,6 +143,15 @@ def test_every_question_fits_with_everything_else_answered(page, server, questio
 def test_every_question_fits_as_the_first_one(page, server, questions):
     """A guide's self-check can open with any question its program needs."""
     problems = show_each(page, server, questions, answered=False)
+    assert not problems, json.dumps(problems, ensure_ascii=False, indent=1)
+
+
+def test_in_big_text_the_buttons_that_move_on_stay_in_reach(page, server, questions):
+    """大字 (150%) is for those who read with difficulty: no screen fits any more, so the
+    buttons stay at the bottom of the screen and the answers scroll above them."""
+    problems = show_each(page, server, questions, answered=True, look=big_text_out_of_reach,
+                         big=True)
+    assert page.evaluate("document.documentElement.classList.contains('jy-big')")
     assert not problems, json.dumps(problems, ensure_ascii=False, indent=1)
 
 

@@ -189,13 +189,17 @@
       after = err;
     }
     card.appendChild(choices);
-    if (after) card.appendChild(after);
+    // the buttons that move on, in one footer: in 大字 mode it stays at the bottom of the
+    // screen (jy.css), so 选好了 and 上一题 are in reach however long the list has grown
+    var foot = el("div", { "class": "jy-foot" });
+    if (after) (q.type === "multi" ? foot : card).appendChild(after);
     // one row: back, 不知道 (the question is skipped, and not asked again), the results
     var nav = el("div", { "class": "jy-nav" });
     if (canGoBack()) nav.appendChild(button("← 上一题", "jy-link", steps.back));
     nav.appendChild(button("不知道", "jy-link", function () { answer(q, undefined); }));
     nav.appendChild(button("直接看结果", "jy-link", results));
-    card.appendChild(nav);
+    foot.appendChild(nav);
+    card.appendChild(foot);
     root.appendChild(card);
     h.focus();
   }
