@@ -3,9 +3,13 @@ button within the self-check and the apply form."""
 
 from __future__ import annotations
 
+import json
+import urllib.request
+import uuid
+
 import pytest
 from browserkit import PROGRAM, click_answer, fill_application
-from people import make_id
+from people import form, make_id
 from test_phone_truth import LAID_OFF
 
 
@@ -164,3 +168,36 @@ def test_the_phones_back_button_on_the_summary_goes_back_to_the_form(phone, serv
     page.get_by_label("手机号 *").wait_for()
     page.go_back()
     page.wait_for_url(guide)
+
+
+def test_the_phones_back_button_on_a_status_goes_back_to_the_lookup(phone, server):
+    """王建国 looks up his application from the receipt's link, then presses the phone's back
+    button: the lookup again, with his reference and phone still in it (to look once more or
+    correct a digit), not the page he came from; one more back leaves. 查另一份 does the same
+    and keeps the browser's history in step."""
+    body = form(name="王建国", id_number=make_id("19700506", 311), phone="13905637788")
+    req = urllib.request.Request(server.url("/api/applications"), json.dumps(body).encode(),
+                                 {"Content-Type": "application/json",
+                                  "Idempotency-Key": uuid.uuid4().hex})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        reference = json.loads(r.read())["reference"]
+    page = phone.new_page()
+    home = server.url("/")
+    page.goto(home)
+    lookup = server.url(f"/status/?ref={reference}")
+    page.goto(lookup)
+    page.get_by_label("申请时填的手机号").fill("13905637788")
+    page.get_by_role("button", name="查询").click()
+    shown = page.get_by_role("heading", name="已提交，等待受理")
+    shown.wait_for()
+    page.go_back()
+    page.get_by_label("申请时填的手机号").wait_for()
+    assert page.url == lookup
+    assert page.get_by_label("申请时填的手机号").input_value() == "13905637788"
+    assert page.get_by_label("申请编号").input_value() == reference
+    page.get_by_role("button", name="查询").click()
+    shown.wait_for()
+    page.get_by_role("button", name="查另一份").click()
+    page.get_by_label("申请时填的手机号").wait_for()
+    page.go_back()
+    page.wait_for_url(home)

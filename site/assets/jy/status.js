@@ -2,7 +2,8 @@
  * checklist of what to bring, where a photo of each paper can be added (the one staff asked
  * for first). The phone number is never stored on the phone (only kept in this page while it
  * is open, to send photos); the reference is prefilled from ?ref= or from the last
- * application made on this phone. */
+ * application made on this phone. The status shown is a step of its own (JY.steps): the
+ * phone's back button there goes back to the form, as it was filled, not off the page. */
 (function () {
   "use strict";
   var root = document.getElementById("jy-status");
@@ -15,6 +16,13 @@
   var CLOSED = { approved: true, rejected: true, withdrawn: true };
 
   function clear() { JY.clear(root); }
+
+  var typed = null;   // {ref, phone} while a status is shown: what the form gets back
+  var steps = JY.steps(function () { return typed !== null; }, function () {
+    var values = typed;
+    typed = null;
+    ask("", values);
+  });
 
   function ask(message, values) {
     clear();
@@ -49,7 +57,11 @@
   function look(ref, phone, card, msg) {
     msg.textContent = "正在查询……";
     JY.request(API, "GET", "/applications/" + encodeURIComponent(ref) + "?phone=" + encodeURIComponent(phone))
-      .then(function (s) { show(s, phone); })
+      .then(function (s) {
+        if (typed === null) steps.forward();
+        typed = { ref: ref, phone: phone };
+        show(s, phone);
+      })
       .catch(function (err) {
         if (!err.data) { msg.textContent = "网络不太好，暂时查不了。请稍后再点“查询”。"; return; }
         ask(err.data.message, { ref: ref, phone: phone });
@@ -91,7 +103,7 @@
       hist.appendChild(dl);
     }
     root.appendChild(hist);
-    root.appendChild(button("查另一份", "", function () { ask(); }));
+    root.appendChild(button("查另一份", "", function () { typed = {}; steps.back(); }));
     var q = document.getElementById("jy-arrived-q");
     if (said != null && q) { q.setAttribute("tabindex", "-1"); q.focus(); } else h.focus();
   }
