@@ -7,10 +7,12 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SITE   := build/site
 # Inputs of the static site (generated pages under content/guides and content/for, and the
-# common.js build-pages joins from js/common/, excluded).
-SITE_INPUTS := mkdocs.yml $(shell find content site service js -type f \
-	-not -path 'content/guides/*' -not -path 'content/for/*' \
-	-not -path 'content/assets/jy/common.js' -not -name '*.pyc' 2>/dev/null)
+# common.js build-pages joins from js/common/, excluded), and the folders holding them: a
+# folder changes when a file in it is deleted, so a retired guide leaves the built site too.
+SITE_INPUTS := mkdocs.yml $(shell find content site service js -mindepth 1 \
+	\( -path 'content/guides' -o -path 'content/for' -o -name __pycache__ \) -prune -o \
+	\( -type f -o -type d \) -not -path 'content/assets/jy/common.js' -not -name '*.pyc' \
+	-print 2>/dev/null)
 
 .PHONY: install site db serve lint test check-content loadtest stack lighthouse clean
 
