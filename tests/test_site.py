@@ -283,3 +283,18 @@ async def test_an_old_guide_address_on_a_printed_qr_code_redirects_to_the_guide(
             assert r.status_code == 301
             assert r.headers["location"] == "/guides/unemployment-insurance/?c=TZ2027"
         assert (await c.get("/guides/never-was/")).status_code == 404
+
+
+def test_the_search_partial_is_materials_own_but_for_the_dialogs_name():
+    """site/partials/search.html shadows Material's file to give the dialog a name (搜索,
+    for screen readers). Material may change its own file in any 9.x release; then ours
+    would silently keep the old one. Upgrading Material fails here until ours is redone."""
+    import material
+
+    theirs = (Path(material.__file__).parent / "templates" / "partials" / "search.html").read_text()
+    ours = (ROOT / "site" / "partials" / "search.html").read_text()
+    strip = re.compile(r"\{#-.*?-#\}\s*", re.S)  # the comments at the top of each
+    named = '<div class="md-search" data-md-component="search" role="dialog"'
+    assert named + ' aria-label="{{ lang.t(\'search\') }}">' in ours
+    assert strip.sub("", ours).replace(' aria-label="{{ lang.t(\'search\') }}"', "", 1) \
+        == strip.sub("", theirs), "Material's partials/search.html changed: redo ours from it"
