@@ -1,12 +1,12 @@
-"""Retake docs/screenshots 01 to 13 from the current pages, by hand:
+"""Retake docs/screenshots 01 to 13 and 23 from the current pages, by hand:
 
     make site && .venv/bin/python tests/browser/screenshots.py [--out docs/screenshots]
 
 A 360x640 phone with WeChat's user agent (12 is kiosk mode on an 800x1000 tablet), Debian's
 Chromium, the real server on a scratch database: the home page, a guide, 发给家人, 大字, a
 self-check question and its results, the apply form, its summary, saved without a network,
-sent, the status, kiosk mode, search. 14 to 20 are taken by the browser tests themselves
-(`JY_SCREENSHOTS=docs/screenshots make test`). Look at every picture before committing it.
+sent, the status, kiosk mode, search, a self-check question in 大字 (23). 14 to 22 are taken
+by the browser tests themselves (`JY_SCREENSHOTS=docs/screenshots make test`). Look at every picture before committing it.
 """
 
 from __future__ import annotations
@@ -111,6 +111,9 @@ class Shots:
             page.wait_for_function("t => document.getElementById('jy-q').textContent !== t",
                                    arg=text)
         self.save(page, "05-check-question.png")
+        page.get_by_role("button", name="大字").click()     # the buttons stay at the bottom
+        self.save(page, "23-check-big-text.png")
+        page.get_by_role("button", name="大字").click()
         answer_self_check(page, LAID_OFF)
         self.save(page, "06-check-results.png")
 
