@@ -6,7 +6,8 @@ A 360x640 phone with WeChat's user agent (12 is kiosk mode on an 800x1000 tablet
 Chromium, the real server on a scratch database: the home page, a guide, 发给家人, 大字, a
 self-check question and its results, the apply form, its summary, saved without a network,
 sent, the status, kiosk mode, search, a self-check question in 大字 (23). 14 to 22 are taken
-by the browser tests themselves (`JY_SCREENSHOTS=docs/screenshots make test`). Look at every picture before committing it.
+by the browser tests themselves (`JY_SCREENSHOTS=docs/screenshots make test`). Look at every
+picture before committing it.
 """
 
 from __future__ import annotations
