@@ -64,3 +64,29 @@ def test_reusing_program_outcomes_never_changes_an_answer(catalog):
         on = rng.choice([TODAY, dt.date(2024, 6, 1)])
         assert (selfcheck.check(catalog, answers, on, skip, focus, memo).raw
                 == selfcheck.check(catalog, answers, on, skip, focus).raw)
+
+
+def test_cities_publishing_the_same_program_each_get_their_own_answer(tmp_path):
+    """A province's cities publish the same program under their own names: the memo works
+    a shared shape out once (selfcheck.shape) and must still give each city's guide its
+    own title, link and steps, byte for byte what a fresh evaluation gives."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "loadtests"))
+    from bench_catalog import synthetic
+
+    from service.catalog import load_catalog
+
+    copies = load_catalog(synthetic(2, tmp_path))
+    memo = selfcheck.Memo(copies)
+    assert len(set(memo.shape)) < len(copies.programs)  # some results really are shared
+    rng = random.Random(11)
+    for _ in range(150):
+        person = persona(rng)
+        answers = {k: v for k, v in person.items() if rng.random() < 0.7}
+        focus = rng.choice([None, "unemployment-insurance-c2", "public-welfare-jobs"])
+        got = selfcheck.check(copies, answers, TODAY, (), focus, memo).raw
+        assert got == selfcheck.check(copies, answers, TODAY, (), focus).raw
+    titles = [r["title"] for r in json.loads(got)["results"]]
+    assert len(set(titles)) == len(titles) == len(copies.programs)
